@@ -1,0 +1,199 @@
+package io.berth.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The configuration tree: a YAML file in registry:2's layout, overridden by environment variables the
+ * way registry:2 does it — REGISTRY_HTTP_ADDR sets http.addr — plus BERTH_* for Berth's own section
+ * (BERTH_DATABASE_URL sets berth.database.url). Typed getters fail with a one-line message naming the
+ * setting both ways.
+ */
+public final class Settings {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
+
+    private final ObjectNode root;
+
+    private Settings(ObjectNode root) {
+        this.root = root;
+    }
+
+    /** Loads the file (when given) and applies the environment over it. */
+    public static Settings load(Path file, Map<String, String> env) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("config file " + file + " does not exist");
+            }
+            try {
+                JsonNode n = YAML.readTree(file.toFile());
+                if (n != null && !n.isMissingNode() && !n.isNull()) {
+                    if (!n.isObject()) {
+                        throw new ConfigException("config file " + file + " must hold a YAML mapping");
+                    }
+                    root = (ObjectNode) n;
+                }
+            } catch (IOException e) {
+                throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith("REGISTRY_") && key.length() > 9) {
+                put(root, key.substring(9).toLowerCase(Locale.ROOT).split("_"), e.getValue());
+            } else if (key.startsWith("BERTH_") && key.length() > 6) {
+                String[] rest = key.substring(6).toLowerCase(Locale.ROOT).split("_");
+                String[] path = new String[rest.length + 1];
+                path[0] = "berth";
+                System.arraycopy(rest, 0, path, 1, rest.length);
+                put(root, path, e.getValue());
+            }
+        }
+        return new Settings(root);
+    }
+
+    public static Settings empty() {
+        return new Settings(JsonNodeFactory.instance.objectNode());
+    }
+
+    private static void put(ObjectNode root, String[] path, String value) {
+        ObjectNode node = root;
+        for (int i = 0; i < path.length - 1; i++) {
+            JsonNode child = node.get(path[i]);
+            if (child == null || !child.isObject()) {
+                // registry:2 allows e.g. REGISTRY_STORAGE=s3 next to REGISTRY_STORAGE_S3_BUCKET: keep the scalar as "type"
+                ObjectNode created = node.putObject(path[i]);
+                if (child != null && child.isValueNode()) {
+                    created.put("type", child.asText());
+                }
+                child = created;
+            }
+            node = (ObjectNode) child;
+        }
+        String leaf = path[path.length - 1];
+        JsonNode existing = node.get(leaf);
+        if (existing != null && existing.isObject()) {
+            ((ObjectNode) existing).put("type", value);
+        } else {
+            node.put(leaf, value);
+        }
+    }
+
+    private Optional<JsonNode> node(String dotted) {
+        JsonNode n = root;
+        for (String part : dotted.split("\\.")) {
+            n = n.get(part);
+            if (n == null || n.isNull()) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(n);
+    }
+
+    public boolean has(String dotted) {
+        return node(dotted).isPresent();
+    }
+
+    /** The keys under a mapping (e.g. the driver name under storage). */
+    public java.util.List<String> keys(String dotted) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        node(dotted).filter(JsonNode::isObject).ifPresent(n -> n.fieldNames().forEachRemaining(out::add));
+        return out;
+    }
+
+    public String string(String dotted, String fallback) {
+        return node(dotted).map(n -> n.isObject() ? n.path("type").asText(fallback) : n.asText()).orElse(fallback);
+    }
+
+    public boolean bool(String dotted, boolean fallback) {
+        Optional<JsonNode> n = node(dotted);
+        if (n.isEmpty()) {
+            return fallback;
+        }
+        if (n.get().isBoolean()) {
+            return n.get().booleanValue();
+        }
+        String v = n.get().asText().trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw invalid(dotted, v, "true or false");
+        };
+    }
+
+    public long number(String dotted, long fallback, long min, long max) {
+        Optional<JsonNode> n = node(dotted);
+        if (n.isEmpty()) {
+            return fallback;
+        }
+        String v = n.get().asText().trim();
+        try {
+            long l = Long.parseLong(v);
+            if (l < min || l > max) {
+                throw invalid(dotted, v, "a whole number from " + min + " to " + max);
+            }
+            return l;
+        } catch (NumberFormatException e) {
+            throw invalid(dotted, v, "a whole number");
+        }
+    }
+
+    /** A duration in Go's notation as registry:2 takes it ("168h", "10m30s", "500ms"), or plain seconds. */
+    public Duration duration(String dotted, Duration fallback) {
+        Optional<JsonNode> n = node(dotted);
+        if (n.isEmpty()) {
+            return fallback;
+        }
+        String v = n.get().asText().trim();
+        if (v.matches("\\d+")) {
+            return Duration.ofSeconds(Long.parseLong(v));
+        }
+        Matcher m = GO_DURATION.matcher(v);
+        long nanos = 0;
+        int pos = 0;
+        while (m.find()) {
+            if (m.start() != pos) {
+                throw invalid(dotted, v, "a duration such as 30s, 10m or 168h");
+            }
+            double amount = Double.parseDouble(m.group(1));
+            nanos += (long) (amount * switch (m.group(2)) {
+                case "ns" -> 1L;
+                case "us", "µs" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                default -> 3_600_000_000_000L;
+            });
+            pos = m.end();
+        }
+        if (pos != v.length() || v.isEmpty()) {
+            throw invalid(dotted, v, "a duration such as 30s, 10m or 168h");
+        }
+        return Duration.ofNanos(nanos);
+    }
+
+    /** The environment variable that sets a dotted key, for error messages. */
+    public static String envName(String dotted) {
+        String upper = dotted.replace('.', '_').toUpperCase(Locale.ROOT);
+        return upper.startsWith("BERTH_") ? upper : "REGISTRY_" + upper;
+    }
+
+    public static ConfigException invalid(String dotted, String value, String expected) {
+        String shown = value.length() > 60 ? value.substring(0, 60) + "…" : value;
+        return new ConfigException("invalid setting " + dotted + " (" + envName(dotted) + ") = \"" + shown + "\": expected " + expected);
+    }
+}

@@ -1,0 +1,122 @@
+package io.berth.http;
+
+import io.berth.registry.BlobContent;
+import io.berth.registry.Digest;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.Registry;
+import io.berth.registry.RegistryException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Callback;
+
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** GET, HEAD and DELETE of /v2/&lt;name&gt;/blobs/&lt;digest&gt;, with single byte ranges for resumed pulls. */
+final class BlobResource {
+    private static final Pattern SINGLE_RANGE = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
+
+    private final Registry registry;
+    private final ByteBufferPool.Sized buffers;
+    private final Metrics metrics;
+
+    BlobResource(Registry registry, ByteBufferPool pool, Metrics metrics) {
+        this.registry = registry;
+        this.buffers = new ByteBufferPool.Sized(pool, true, 128 * 1024);
+        this.metrics = metrics;
+    }
+
+    void handle(Exchange ex, Route route) {
+        Digest digest = Digest.parse(route.reference());
+        switch (ex.method) {
+            case "GET", "HEAD" -> get(ex, route.repository(), digest);
+            case "DELETE" -> {
+                registry.deleteBlob(route.repository(), digest);
+                ex.sendEmpty(202);
+            }
+            default -> throw Api.methodNotAllowed(ex);
+        }
+    }
+
+    private void get(Exchange ex, String repository, Digest digest) {
+        BlobContent blob = registry.blob(repository, digest);
+        String etag = "\"" + digest + "\"";
+        ex.setHeader("Docker-Content-Digest", digest.toString());
+        ex.setHeader(HttpHeader.ETAG, etag);
+        ex.setHeader(HttpHeader.ACCEPT_RANGES, "bytes");
+        ex.setHeader(HttpHeader.CACHE_CONTROL, "max-age=31536000");
+        ex.setHeader(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+        if (etag.equals(ex.header(HttpHeader.IF_NONE_MATCH))) {
+            ex.sendEmpty(304);
+            return;
+        }
+        long size = blob.size();
+        long start = 0;
+        long length = size;
+        int status = 200;
+        String range = ex.header(HttpHeader.RANGE);
+        if (range != null) {
+            Matcher m = SINGLE_RANGE.matcher(range.trim());
+            if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+                long[] r = resolveRange(m.group(1), m.group(2), size);
+                if (r == null) {
+                    ex.setHeader(HttpHeader.CONTENT_RANGE, "bytes */" + size);
+                    throw new RegistryException(ErrorCode.RANGE_INVALID, "range " + range + " is outside the blob's " + size + " bytes");
+                }
+                start = r[0];
+                length = r[1] - r[0] + 1;
+                status = 206;
+                ex.setHeader(HttpHeader.CONTENT_RANGE, "bytes " + r[0] + "-" + r[1] + "/" + size);
+            }
+            // Multiple ranges or other units: RFC 9110 lets a server ignore Range and send it all.
+        }
+        ex.response.setStatus(status);
+        ex.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+        if (ex.isHead()) {
+            ex.response.write(true, null, ex.callback);
+            return;
+        }
+        send(ex, blob, start, length);
+    }
+
+    /** [first, last] inclusive, or null when unsatisfiable. */
+    private static long[] resolveRange(String first, String last, long size) {
+        try {
+            if (first.isEmpty()) {
+                long suffix = Long.parseLong(last);
+                if (suffix == 0 || size == 0) {
+                    return null;
+                }
+                return new long[]{Math.max(0, size - suffix), size - 1};
+            }
+            long a = Long.parseLong(first);
+            long b = last.isEmpty() ? size - 1 : Math.min(Long.parseLong(last), size - 1);
+            if (a >= size || b < a) {
+                return null;
+            }
+            return new long[]{a, b};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void send(Exchange ex, BlobContent blob, long start, long length) {
+        long began = System.nanoTime();
+        Callback done = Callback.from(() -> {
+            metrics.pulled(length, System.nanoTime() - began);
+            ex.callback.succeeded();
+        }, ex.callback::failed);
+        if (blob.inline() != null) {
+            ex.response.write(true, ByteBuffer.wrap(blob.inline(), (int) start, (int) length), done);
+        } else if (blob.localFile() != null) {
+            // Pooled direct buffers: bytes go from the page cache to the socket without touching the Java heap.
+            Content.copy(Content.Source.from(buffers, blob.localFile(), start, length), ex.response, done);
+        } else {
+            InputStream in = registry.storage().reader(blob.storagePath(), start);
+            Content.copy(Content.Source.from(buffers, in, 0, length), ex.response, done);
+        }
+    }
+}

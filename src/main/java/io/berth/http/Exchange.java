@@ -1,0 +1,160 @@
+package io.berth.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.registry.BodySource;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.RegistryException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/** One request and its response, with the helpers every resource handler needs. */
+final class Exchange {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Request request;
+    final Response response;
+    final Callback callback;
+    final String method;
+    private Fields query;
+    /** Body bytes read so far, for metrics and the access log. */
+    long bytesRead;
+
+    Exchange(Request request, Response response, Callback callback) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+        this.method = request.getMethod();
+    }
+
+    boolean isHead() {
+        return "HEAD".equals(method);
+    }
+
+    String header(HttpHeader h) {
+        return request.getHeaders().get(h);
+    }
+
+    String header(String name) {
+        return request.getHeaders().get(name);
+    }
+
+    /** A query parameter, or null. Malformed query strings are the client's error. */
+    String query(String name) {
+        if (query == null) {
+            try {
+                query = Request.extractQueryParameters(request);
+            } catch (RuntimeException e) {
+                throw new RegistryException(ErrorCode.BAD_REQUEST, "malformed query string");
+            }
+        }
+        Fields.Field f = query.get(name);
+        return f == null ? null : f.getValue();
+    }
+
+    boolean hasQuery(String name) {
+        query(name);
+        return query.get(name) != null;
+    }
+
+    void setHeader(String name, String value) {
+        response.getHeaders().put(name, value);
+    }
+
+    void setHeader(HttpHeader h, String value) {
+        response.getHeaders().put(h, value);
+    }
+
+    /** Completes with no body. Content-Length 0 unless a handler set it (HEAD answers carry the real size). */
+    void sendEmpty(int status) {
+        response.setStatus(status);
+        if (!response.getHeaders().contains(HttpHeader.CONTENT_LENGTH)) {
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
+        }
+        response.write(true, null, callback);
+    }
+
+    void sendBytes(int status, String contentType, byte[] body) {
+        response.setStatus(status);
+        if (contentType != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) body.length);
+        response.write(true, isHead() ? null : ByteBuffer.wrap(body), callback);
+    }
+
+    void sendJson(int status, Object body) {
+        try {
+            sendBytes(status, "application/json", JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads the whole (small) body, refusing more than {@code limit} bytes. */
+    byte[] readBody(int limit, RegistryException tooLarge) {
+        long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (declared > limit) {
+            throw tooLarge;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+        body().forEachChunk(buf -> {
+            if (out.size() + buf.remaining() > limit) {
+                throw tooLarge;
+            }
+            byte[] b = new byte[buf.remaining()];
+            buf.get(b);
+            out.writeBytes(b);
+        });
+        return out.toByteArray();
+    }
+
+    /** The request body as chunks, read with blocking waits (handlers run on virtual threads). */
+    BodySource body() {
+        return consumer -> {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    CompletableFuture<Void> ready = new CompletableFuture<>();
+                    request.demand(() -> ready.complete(null));
+                    ready.join();
+                    continue;
+                }
+                try {
+                    if (Content.Chunk.isFailure(chunk)) {
+                        throw new ClientGoneException(chunk.getFailure());
+                    }
+                    if (chunk.hasRemaining()) {
+                        bytesRead += chunk.remaining();
+                        consumer.accept(chunk.getByteBuffer());
+                    }
+                    if (chunk.isLast()) {
+                        return;
+                    }
+                } finally {
+                    chunk.release();
+                }
+            }
+        };
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** The client went away or sent a broken body; nothing can be answered. */
+    static final class ClientGoneException extends RuntimeException {
+        ClientGoneException(Throwable cause) {
+            super(cause instanceof EofException ? "client closed the connection" : String.valueOf(cause.getMessage()), cause);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.berth.http;
+
+import io.berth.metadata.ManifestRecord;
+import io.berth.registry.Digest;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.ManifestParser;
+import io.berth.registry.MediaTypes;
+import io.berth.registry.ParsedManifest;
+import io.berth.registry.Registry;
+import io.berth.registry.RegistryException;
+import org.eclipse.jetty.http.HttpHeader;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/** GET, HEAD, PUT and DELETE of /v2/&lt;name&gt;/manifests/&lt;reference&gt;. */
+final class ManifestResource {
+    private static final Set<String> KNOWN_TYPES = Set.of(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_INDEX,
+            MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_LIST, MediaTypes.DOCKER_SCHEMA1, MediaTypes.DOCKER_SCHEMA1_SIGNED);
+
+    private final Registry registry;
+
+    ManifestResource(Registry registry) {
+        this.registry = registry;
+    }
+
+    void handle(Exchange ex, Route route) {
+        switch (ex.method) {
+            case "GET", "HEAD" -> get(ex, route);
+            case "PUT" -> put(ex, route);
+            case "DELETE" -> {
+                registry.deleteManifest(route.repository(), route.reference());
+                ex.sendEmpty(202);
+            }
+            default -> throw Api.methodNotAllowed(ex);
+        }
+    }
+
+    private void get(Exchange ex, Route route) {
+        ManifestRecord m = negotiate(ex, route, registry.manifest(route.repository(), route.reference()));
+        String etag = "\"" + m.digest() + "\"";
+        ex.setHeader("Docker-Content-Digest", m.digest().toString());
+        ex.setHeader(HttpHeader.ETAG, etag);
+        if (etag.equals(ex.header(HttpHeader.IF_NONE_MATCH))) {
+            ex.setHeader(HttpHeader.CONTENT_TYPE, m.mediaType());
+            ex.sendEmpty(304);
+            return;
+        }
+        ex.sendBytes(200, m.mediaType(), m.content());
+    }
+
+    /**
+     * Content negotiation as docker and podman expect: a client whose Accept header names manifest
+     * types but not the stored one gets, for a multi-platform index pulled by tag, its linux/amd64
+     * entry (as registry:2 does for old clients), and otherwise a 404 that says why. A client that
+     * names no manifest type (curl's * / *, or none) gets the manifest as stored.
+     */
+    private ManifestRecord negotiate(Exchange ex, Route route, ManifestRecord m) {
+        Set<String> accepted = acceptedManifestTypes(ex);
+        if (accepted.isEmpty() || accepted.contains(m.mediaType())) {
+            return m;
+        }
+        if (MediaTypes.INDEXES.contains(m.mediaType()) && !Digest.looksLikeDigest(route.reference())) {
+            ParsedManifest index = ManifestParser.parse(m.content(), m.mediaType());
+            for (ParsedManifest.Platform p : index.childPlatforms()) {
+                if ("linux".equals(p.os()) && "amd64".equals(p.architecture()) && accepted.contains(p.mediaType())) {
+                    return registry.manifest(route.repository(), p.digest().toString());
+                }
+            }
+        }
+        throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the manifest is " + m.mediaType()
+                + ", which the request's Accept header does not include");
+    }
+
+    private static Set<String> acceptedManifestTypes(Exchange ex) {
+        Set<String> out = new HashSet<>();
+        for (String value : ex.request.getHeaders().getValuesList(HttpHeader.ACCEPT)) {
+            for (String part : value.split(",")) {
+                String t = MediaTypes.base(part);
+                if (t.equals("*/*")) {
+                    return Set.of();
+                }
+                if (KNOWN_TYPES.contains(t)) {
+                    out.add(t);
+                }
+            }
+        }
+        return out;
+    }
+
+    private void put(Exchange ex, Route route) {
+        byte[] body = ex.readBody(registry.options().maxManifestBytes(), registry.tooLarge());
+        Registry.PutResult r = registry.putManifest(route.repository(), route.reference(), body, ex.header(HttpHeader.CONTENT_TYPE));
+        ex.setHeader(HttpHeader.LOCATION, "/v2/" + route.repository() + "/manifests/" + r.digest());
+        ex.setHeader("Docker-Content-Digest", r.digest().toString());
+        if (r.subject() != null) {
+            ex.setHeader("OCI-Subject", r.subject().toString());
+        }
+        ex.sendEmpty(201);
+    }
+}

@@ -1,0 +1,58 @@
+package io.berth.http;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Prometheus metrics: requests by route and status, bytes in and out, upload and pull durations. */
+public final class Metrics {
+    private static final double NANOS = 1e9;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests = Counter.builder().name("berth_http_requests_total")
+            .help("HTTP requests by API route, method and status").labelNames("route", "method", "status").register(registry);
+    private final Histogram latency = Histogram.builder().name("berth_http_request_duration_seconds")
+            .help("Time to handle a request (until the response is handed to the network)")
+            .labelNames("route", "method").register(registry);
+    private final Counter bytesIn = Counter.builder().name("berth_blob_bytes_received_total")
+            .help("Blob bytes received by uploads").register(registry);
+    private final Counter bytesOut = Counter.builder().name("berth_blob_bytes_sent_total")
+            .help("Blob bytes sent to clients").register(registry);
+    private final Histogram uploadDuration = Histogram.builder().name("berth_blob_upload_duration_seconds")
+            .help("Time to receive one upload request's body and store it").register(registry);
+    private final Histogram pullDuration = Histogram.builder().name("berth_blob_pull_duration_seconds")
+            .help("Time to send one blob (or range) to a client").register(registry);
+
+    void request(String route, String method, int status, long nanos) {
+        requests.labelValues(route, method, Integer.toString(status)).inc();
+        latency.labelValues(route, method).observe(nanos / NANOS);
+    }
+
+    void uploaded(long bytes, long nanos) {
+        if (bytes > 0) {
+            bytesIn.inc(bytes);
+        }
+        uploadDuration.observe(nanos / NANOS);
+    }
+
+    void pulled(long bytes, long nanos) {
+        bytesOut.inc(bytes);
+        pullDuration.observe(nanos / NANOS);
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        try {
+            new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

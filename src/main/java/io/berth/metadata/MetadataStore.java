@@ -1,0 +1,85 @@
+package io.berth.metadata;
+
+import io.berth.registry.Digest;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Everything the registry knows besides blob bytes: repositories, tags, manifests, which blobs each
+ * repository may see, what each manifest references (for garbage collection), and upload sessions.
+ * Implementations are transactional: each method either happens completely or not at all, and
+ * failures to reach the database are {@link MetadataUnavailableException}s.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    // --- repositories -----------------------------------------------------------------------
+
+    boolean repositoryExists(String repository);
+
+    /** Repository names in lexical (byte) order, after {@code last} when given. */
+    List<String> repositories(String last, int limit);
+
+    // --- blobs ------------------------------------------------------------------------------
+
+    /** Records a committed blob and makes it visible in the repository (creating the repository). */
+    void linkBlob(String repository, Digest digest, long size);
+
+    /** The size of a blob the repository may see, or empty. */
+    OptionalLong linkedBlobSize(String repository, Digest digest);
+
+    /** The size of a blob stored anywhere in the registry, or empty. */
+    OptionalLong blobSize(Digest digest);
+
+    /** Removes a blob from a repository's view; true when it was linked. */
+    boolean unlinkBlob(String repository, Digest digest);
+
+    // --- manifests and tags -----------------------------------------------------------------
+
+    /**
+     * Stores a manifest and, when {@code tag} is given, points the tag at it — atomically, and only if
+     * every referenced blob is linked to the repository and every child manifest is in it.
+     *
+     * @throws MissingReferencesException naming what is missing; nothing is written then
+     */
+    void putManifest(ManifestRecord manifest, String tag, Collection<Digest> blobs, Collection<Digest> children);
+
+    Optional<ManifestRecord> manifest(String repository, Digest digest);
+
+    Optional<ManifestRecord> manifestByTag(String repository, String tag);
+
+    /** Deletes a manifest and every tag pointing at it; true when it existed. */
+    boolean deleteManifest(String repository, Digest digest);
+
+    /** Removes one tag (the manifest stays); true when it existed. */
+    boolean deleteTag(String repository, String tag);
+
+    /** Tag names in lexical order, after {@code last} when given. */
+    List<String> tags(String repository, String last, int limit);
+
+    /** Manifests in the repository whose subject is {@code subject}, optionally of one artifact type. */
+    List<ManifestRecord> referrers(String repository, Digest subject, String artifactType);
+
+    // --- upload sessions --------------------------------------------------------------------
+
+    void createUpload(String id, String repository, Instant started);
+
+    /** The repository of an upload session, or empty when it is unknown. */
+    Optional<String> uploadRepository(String id);
+
+    void deleteUpload(String id);
+
+    /** Upload sessions started before {@code before}: abandoned ones, for the purge. */
+    List<String> uploadsStartedBefore(Instant before);
+
+    // --- health -----------------------------------------------------------------------------
+
+    /** Throws {@link MetadataUnavailableException} when the database cannot be reached. */
+    void checkHealth();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,361 @@
+package io.berth.metadata.jdbc;
+
+import io.berth.metadata.ManifestRecord;
+import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataUnavailableException;
+import io.berth.metadata.MissingReferencesException;
+import io.berth.registry.Digest;
+
+import javax.sql.DataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/** The metadata store on SQLite or PostgreSQL, through plain JDBC. */
+public final class JdbcMetadataStore implements MetadataStore {
+    private static final String MANIFEST_COLUMNS =
+            "m.repository, m.digest, m.media_type, m.content, m.artifact_type, m.subject, m.annotations, m.created_at";
+
+    private final Database db;
+
+    private JdbcMetadataStore(Database db) {
+        this.db = db;
+    }
+
+    /** An embedded SQLite database in the given file (created and migrated as needed). */
+    public static JdbcMetadataStore sqlite(Path file) {
+        return new JdbcMetadataStore(Database.sqlite(file, Math.max(4, Runtime.getRuntime().availableProcessors() * 2)));
+    }
+
+    /** A PostgreSQL database, from a jdbc:postgresql:// or postgres:// URL. */
+    public static JdbcMetadataStore postgres(String url, int poolSize) {
+        return new JdbcMetadataStore(Database.postgres(url, poolSize));
+    }
+
+    // --- repositories -----------------------------------------------------------------------
+
+    @Override
+    public boolean repositoryExists(String repository) {
+        return read(c -> exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository));
+    }
+
+    @Override
+    public List<String> repositories(String last, int limit) {
+        return read(c -> strings(c, last == null
+                        ? "SELECT name FROM repositories ORDER BY name LIMIT ?"
+                        : "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
+                last == null ? new Object[]{limit} : new Object[]{last, limit}));
+    }
+
+    private static void ensureRepository(Connection c, String repository, long now) throws SQLException {
+        update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", repository, now);
+    }
+
+    // --- blobs ------------------------------------------------------------------------------
+
+    @Override
+    public void linkBlob(String repository, Digest digest, long size) {
+        long now = System.currentTimeMillis();
+        write(c -> {
+            ensureRepository(c, repository, now);
+            update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                    digest.toString(), size, now);
+            update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (repository, digest) DO NOTHING", repository, digest.toString(), now);
+            return null;
+        });
+    }
+
+    @Override
+    public OptionalLong linkedBlobSize(String repository, Digest digest) {
+        return read(c -> optionalLong(c, "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+                + "WHERE rb.repository = ? AND rb.digest = ?", repository, digest.toString()));
+    }
+
+    @Override
+    public OptionalLong blobSize(Digest digest) {
+        return read(c -> optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", digest.toString()));
+    }
+
+    @Override
+    public boolean unlinkBlob(String repository, Digest digest) {
+        return write(c -> update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
+                repository, digest.toString()) > 0);
+    }
+
+    // --- manifests and tags -----------------------------------------------------------------
+
+    @Override
+    public void putManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children) {
+        write(c -> {
+            List<Digest> missingBlobs = missing(c,
+                    "SELECT digest FROM repository_blobs WHERE repository = ? AND digest = ?" + db.dialect.forShare,
+                    m.repository(), blobs);
+            List<Digest> missingChildren = missing(c,
+                    "SELECT digest FROM manifests WHERE repository = ? AND digest = ?" + db.dialect.forShare,
+                    m.repository(), children);
+            if (!missingBlobs.isEmpty() || !missingChildren.isEmpty()) {
+                throw new MissingReferencesException(missingBlobs, missingChildren);
+            }
+            ensureRepository(c, m.repository(), m.createdMillis());
+            String digest = m.digest().toString();
+            int inserted = update(c, "INSERT INTO manifests (repository, digest, media_type, artifact_type, subject, "
+                            + "annotations, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            + "ON CONFLICT (repository, digest) DO NOTHING",
+                    m.repository(), digest, m.mediaType(), m.artifactType(),
+                    m.subject() == null ? null : m.subject().toString(), m.annotations(), m.size(), m.content(),
+                    m.createdMillis());
+            if (inserted > 0) {
+                insertReferences(c, m.repository(), digest, blobs, "b");
+                insertReferences(c, m.repository(), digest, children, "m");
+            }
+            if (tag != null) {
+                update(c, "INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?) "
+                                + "ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at",
+                        m.repository(), tag, digest, m.createdMillis());
+            }
+            return null;
+        });
+    }
+
+    private static List<Digest> missing(Connection c, String sql, String repository, Collection<Digest> digests) throws SQLException {
+        List<Digest> missing = new ArrayList<>();
+        if (digests.isEmpty()) {
+            return missing;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Digest d : new LinkedHashSet<>(digests)) {
+                ps.setString(1, repository);
+                ps.setString(2, d.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        missing.add(d);
+                    }
+                }
+            }
+        }
+        return missing;
+    }
+
+    private static void insertReferences(Connection c, String repository, String manifest, Collection<Digest> refs,
+                                         String kind) throws SQLException {
+        if (refs.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO manifest_references (repository, manifest_digest, digest, kind) "
+                + "VALUES (?, ?, ?, ?) ON CONFLICT (repository, manifest_digest, digest) DO NOTHING")) {
+            Set<Digest> seen = new HashSet<>();
+            for (Digest d : refs) {
+                if (seen.add(d)) {
+                    ps.setString(1, repository);
+                    ps.setString(2, manifest);
+                    ps.setString(3, d.toString());
+                    ps.setString(4, kind);
+                    ps.addBatch();
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
+    public Optional<ManifestRecord> manifest(String repository, Digest digest) {
+        return read(c -> oneManifest(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.digest = ?",
+                repository, digest.toString()));
+    }
+
+    @Override
+    public Optional<ManifestRecord> manifestByTag(String repository, String tag) {
+        return read(c -> oneManifest(c, "SELECT " + MANIFEST_COLUMNS + " FROM tags t JOIN manifests m "
+                + "ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = ? AND t.name = ?", repository, tag));
+    }
+
+    @Override
+    public boolean deleteManifest(String repository, Digest digest) {
+        String d = digest.toString();
+        return write(c -> {
+            update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, d);
+            update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, d);
+            return update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, d) > 0;
+        });
+    }
+
+    @Override
+    public boolean deleteTag(String repository, String tag) {
+        return write(c -> update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0);
+    }
+
+    @Override
+    public List<String> tags(String repository, String last, int limit) {
+        return read(c -> strings(c, last == null
+                        ? "SELECT name FROM tags WHERE repository = ? ORDER BY name LIMIT ?"
+                        : "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
+                last == null ? new Object[]{repository, limit} : new Object[]{repository, last, limit}));
+    }
+
+    @Override
+    public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
+        String sql = "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.subject = ?"
+                + (artifactType == null ? "" : " AND m.artifact_type = ?") + " ORDER BY m.digest";
+        Object[] args = artifactType == null
+                ? new Object[]{repository, subject.toString()}
+                : new Object[]{repository, subject.toString(), artifactType};
+        return read(c -> {
+            List<ManifestRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(toManifest(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    // --- upload sessions --------------------------------------------------------------------
+
+    @Override
+    public void createUpload(String id, String repository, Instant started) {
+        write(c -> update(c, "INSERT INTO uploads (id, repository, started_at) VALUES (?, ?, ?)",
+                id, repository, started.toEpochMilli()));
+    }
+
+    @Override
+    public Optional<String> uploadRepository(String id) {
+        return read(c -> {
+            List<String> r = strings(c, "SELECT repository FROM uploads WHERE id = ?", id);
+            return r.isEmpty() ? Optional.empty() : Optional.of(r.getFirst());
+        });
+    }
+
+    @Override
+    public void deleteUpload(String id) {
+        write(c -> update(c, "DELETE FROM uploads WHERE id = ?", id));
+    }
+
+    @Override
+    public List<String> uploadsStartedBefore(Instant before) {
+        return read(c -> strings(c, "SELECT id FROM uploads WHERE started_at < ? ORDER BY started_at", before.toEpochMilli()));
+    }
+
+    @Override
+    public void checkHealth() {
+        read(c -> exists(c, "SELECT 1"));
+        write(c -> exists(c, "SELECT 1"));
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+
+    // --- plumbing ---------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T read(SqlWork<T> work) {
+        try (Connection c = db.readSource().getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private <T> T write(SqlWork<T> work) {
+        try (Connection c = db.writer.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it and the transaction dies with it
+        }
+    }
+
+    private static MetadataUnavailableException unavailable(SQLException e) {
+        String kind = e instanceof SQLTransientException ? "temporarily unavailable" : "failed";
+        return new MetadataUnavailableException("metadata database " + kind + ": " + e.getMessage(), e);
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a instanceof byte[] bytes) {
+                ps.setBytes(i + 1, bytes);
+            } else {
+                ps.setObject(i + 1, a);
+            }
+        }
+        return ps;
+    }
+
+    private static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    private static boolean exists(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    private static List<String> strings(Connection c, String sql, Object... args) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private static OptionalLong optionalLong(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
+    }
+
+    private static Optional<ManifestRecord> oneManifest(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(toManifest(rs)) : Optional.empty();
+        }
+    }
+
+    private static ManifestRecord toManifest(ResultSet rs) throws SQLException {
+        String subject = rs.getString(6);
+        return new ManifestRecord(rs.getString(1), Digest.parse(rs.getString(2)), rs.getString(3), rs.getBytes(4),
+                rs.getString(5), subject == null ? null : Digest.parse(subject), rs.getString(7), rs.getLong(8));
+    }
+}

@@ -1,0 +1,161 @@
+package io.berth.server;
+
+import io.berth.config.BerthConfig;
+import io.berth.http.AccessLog;
+import io.berth.http.Api;
+import io.berth.http.Metrics;
+import io.berth.http.OpsHandler;
+import io.berth.metadata.MetadataStore;
+import io.berth.metadata.jdbc.JdbcMetadataStore;
+import io.berth.registry.Registry;
+import io.berth.storage.StorageDriver;
+import io.berth.storage.filesystem.FilesystemDriver;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Assembles a running registry from its configuration: storage driver, metadata store, registry core,
+ * HTTP server and background maintenance. {@link #close()} drains in-flight requests, then stops.
+ */
+public final class BerthServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BerthServer.class);
+
+    private final BerthConfig config;
+    private final StorageDriver storage;
+    private final MetadataStore metadata;
+    private final Registry registry;
+    private final Server jetty;
+    private final ServerConnector connector;
+    private final ScheduledExecutorService maintenance;
+
+    private BerthServer(BerthConfig config) throws Exception {
+        this.config = config;
+        this.storage = new FilesystemDriver(config.rootDirectory());
+        this.metadata = config.databaseUrl() == null
+                ? JdbcMetadataStore.sqlite(config.rootDirectory().resolve("berth.db"))
+                : JdbcMetadataStore.postgres(config.databaseUrl(), 16);
+        this.registry = new Registry(storage, metadata,
+                new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
+
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("berth");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        jetty = new Server(threads);
+        jetty.setStopTimeout(config.shutdownGrace().toMillis());
+        connector = connector(jetty, config);
+        jetty.addConnector(connector);
+
+        Metrics metrics = new Metrics();
+        Handler.Sequence routes = new Handler.Sequence(
+                new OpsHandler(registry, metrics),
+                new Api(registry, metrics, jetty.getByteBufferPool()));
+        Handler app = config.accessLog() ? new AccessLog(routes) : routes;
+        jetty.setHandler(new GracefulHandler(app));
+        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "berth-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static BerthServer start(BerthConfig config) throws Exception {
+        BerthServer s = new BerthServer(config);
+        s.jetty.start();
+        s.scheduleMaintenance();
+        LOG.info("Berth listening on {}://{}:{} (storage {} at {}, metadata {})",
+                config.tlsCertificate() == null ? "http" : "https",
+                config.address().getHostString(), s.port(), s.storage.name(), config.rootDirectory().toAbsolutePath(),
+                config.databaseUrl() == null ? "sqlite" : "postgresql");
+        return s;
+    }
+
+    private static ServerConnector connector(Server jetty, BerthConfig config) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(true);
+        http.setRequestHeaderSize(16 * 1024);
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+        ServerConnector c;
+        if (config.tlsCertificate() != null) {
+            http.addCustomizer(new SecureRequestCustomizer(false));
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsKey()));
+            ssl.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+            alpn.setDefaultProtocol(h1.getProtocol());
+            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+            c = new ServerConnector(jetty, new ConnectionFactory[]{
+                    new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, h1});
+        } else {
+            c = new ServerConnector(jetty, h1, new HTTP2CServerConnectionFactory(http));
+        }
+        c.setHost(config.address().getAddress() == null || config.address().getAddress().isAnyLocalAddress()
+                ? null : config.address().getHostString());
+        c.setPort(config.address().getPort());
+        c.setIdleTimeout(Duration.ofMinutes(5).toMillis());
+        c.setAcceptQueueSize(1024);
+        return c;
+    }
+
+    private void scheduleMaintenance() {
+        if (!config.uploadPurging()) {
+            return;
+        }
+        long every = Math.max(1, config.uploadPurgeInterval().toSeconds());
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                int n = registry.uploads().purge(config.uploadPurgeAge());
+                if (n > 0) {
+                    LOG.info("purged {} abandoned uploads older than {}", n, config.uploadPurgeAge());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("upload purge failed: {}", e.getMessage());
+            }
+        }, Math.min(every, 60), every, TimeUnit.SECONDS);
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    public void join() throws InterruptedException {
+        jetty.join();
+    }
+
+    @Override
+    public void close() {
+        maintenance.shutdownNow();
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            LOG.warn("error while stopping the HTTP server: {}", e.getMessage());
+        }
+        metadata.close();
+        storage.close();
+    }
+}

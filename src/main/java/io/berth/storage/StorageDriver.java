@@ -1,0 +1,64 @@
+package io.berth.storage;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The storage-driver SPI, modelled on CNCF Distribution's: a flat namespace of slash-separated paths
+ * holding byte objects. Drivers know nothing of registries; the registry core lays out blobs and
+ * uploads on top. Every method is safe to call from many threads. Failures to reach the store are
+ * {@link StorageException}s; a missing path is a {@link PathNotFoundException}.
+ */
+public interface StorageDriver extends AutoCloseable {
+
+    /** The driver's name as configured (filesystem, s3, gcs, azure). */
+    String name();
+
+    /** Size and modification time of an object, or empty when there is none at that path. */
+    Optional<FileInfo> stat(String path);
+
+    /** The whole content of a small object. */
+    byte[] getContent(String path);
+
+    /** Writes a small object atomically: readers see the old content or the new, never a mix. */
+    void putContent(String path, byte[] content);
+
+    /** A stream of the object's bytes from {@code offset} on. */
+    InputStream reader(String path, long offset);
+
+    /**
+     * A writer to the object at {@code path}; with {@code append} it continues an object written
+     * before (resuming a chunked upload). Nothing written is durable until {@link StorageWriter#commit()}.
+     */
+    StorageWriter writer(String path, boolean append);
+
+    /** The direct children of a "directory" path, as full paths, sorted. Empty when there are none. */
+    List<String> list(String prefix);
+
+    /** Moves an object, replacing any at {@code destination}; atomic where the store allows. */
+    void move(String source, String destination);
+
+    /** Deletes an object or, recursively, everything under a directory path. Missing paths are ignored. */
+    void delete(String path);
+
+    /** Where the object lives on the local file system, when it does: lets pulls send file bytes zero-copy. */
+    default Optional<Path> localPath(String path) {
+        return Optional.empty();
+    }
+
+    /** A short-lived URL from which a client may fetch the object directly, where the store supports it. */
+    default Optional<URI> redirectUrl(String path, Duration lifetime) {
+        return Optional.empty();
+    }
+
+    /** Throws a {@link StorageException} when the store cannot be reached or written. */
+    void checkHealth();
+
+    @Override
+    default void close() {
+    }
+}
