@@ -1,0 +1,79 @@
+package io.berth.testing;
+
+import io.berth.config.BerthConfig;
+import io.berth.config.Settings;
+import io.berth.server.BerthServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A real Berth server on an ephemeral loopback port with its own temporary data directory. Settings
+ * are given as environment-style names (REGISTRY_..., BERTH_...), exactly as an operator would.
+ */
+public final class TestServer implements AutoCloseable {
+    private final Path dataDir;
+    private final BerthServer server;
+
+    private TestServer(Path dataDir, BerthServer server) {
+        this.dataDir = dataDir;
+        this.server = server;
+    }
+
+    public static TestServer start() {
+        return start(Map.of());
+    }
+
+    public static TestServer start(Map<String, String> env) {
+        try {
+            Path dir = Files.createTempDirectory("berth-test-");
+            return start(dir, env);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts on an existing data directory (to test restarts). */
+    public static TestServer start(Path dataDir, Map<String, String> env) {
+        Map<String, String> all = new HashMap<>();
+        all.put("REGISTRY_HTTP_ADDR", "127.0.0.1:0");
+        all.put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", dataDir.toString());
+        all.put("REGISTRY_LOG_LEVEL", "warn");
+        all.putAll(env);
+        try {
+            return new TestServer(dataDir, BerthServer.start(BerthConfig.from(Settings.load(null, all))));
+        } catch (Exception e) {
+            throw new IllegalStateException("test server failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** host:port, as clients name a registry ("127.0.0.1:41234"). */
+    public String host() {
+        return "127.0.0.1:" + port();
+    }
+
+    public String url() {
+        return "http://" + host();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public BerthServer server() {
+        return server;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
