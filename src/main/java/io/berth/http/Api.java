@@ -98,6 +98,7 @@ public final class Api extends Handler.Abstract {
             ex.callback.failed(e);
             return;
         }
+        ex.settleUnreadBody();
         int status = e.code().status();
         response.setStatus(status);
         response.getHeaders().remove(HttpHeader.CONTENT_LENGTH);

@@ -28,6 +28,8 @@ final class Exchange {
     private Fields query;
     /** Body bytes read so far, for metrics and the access log. */
     long bytesRead;
+    /** True once the body was read to its end: the connection can then be reused after any answer. */
+    boolean bodyDone;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -138,6 +140,7 @@ final class Exchange {
                         consumer.accept(chunk.getByteBuffer());
                     }
                     if (chunk.isLast()) {
+                        bodyDone = true;
                         return;
                     }
                 } finally {
@@ -146,6 +149,32 @@ final class Exchange {
             }
         };
     }
+
+    /**
+     * Before answering early (an error before the body was read): a small body is drained so the
+     * connection stays usable; a large or unsized one is not worth reading, so the connection is closed.
+     */
+    void settleUnreadBody() {
+        if (bodyDone) {
+            return;
+        }
+        long length = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        if (length == 0 || (length < 0 && !chunked)) {
+            return;
+        }
+        if (length > 0 && length <= DRAIN_LIMIT && !request.getHeaders().contains(HttpHeader.EXPECT)) {
+            try {
+                body().forEachChunk(b -> b.position(b.limit()));
+                return;
+            } catch (RuntimeException e) {
+                // fall through: close instead
+            }
+        }
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+
+    private static final long DRAIN_LIMIT = 1024 * 1024;
 
     static String utf8(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);

@@ -94,6 +94,9 @@ public final class BerthServer implements AutoCloseable {
         http.setSendServerVersion(false);
         http.setSendDateHeader(true);
         http.setRequestHeaderSize(16 * 1024);
+        // Let malformed names such as "a//b" reach the API, which answers NAME_INVALID in the spec's format.
+        http.setUriCompliance(org.eclipse.jetty.http.UriCompliance.DEFAULT.with("berth",
+                org.eclipse.jetty.http.UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
         HttpConnectionFactory h1 = new HttpConnectionFactory(http);
         ServerConnector c;
         if (config.tlsCertificate() != null) {
