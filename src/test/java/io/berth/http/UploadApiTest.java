@@ -107,6 +107,17 @@ class UploadApiTest extends ApiTestBase {
     }
 
     @Test
+    void abandonedUploadsArePurged() {
+        String location = start(repo());
+        patch(location, "0-2", "abc");
+        int purged = server.server().registry().uploads().purge(java.time.Duration.ZERO);
+        assertThat(purged).isGreaterThanOrEqualTo(1);
+        assertError(http.get(location), 404, "BLOB_UPLOAD_UNKNOWN");
+        String id = location.substring(location.lastIndexOf('/') + 1);
+        assertThat(server.dataDir().resolve("berth/uploads/" + id)).doesNotExist();
+    }
+
+    @Test
     void unknownOrForeignUploadIdsAre404() {
         assertError(http.get("/v2/" + repo() + "/blobs/uploads/does-not-exist"), 404, "BLOB_UPLOAD_UNKNOWN");
         String location = start(repo());
