@@ -132,10 +132,18 @@ public final class Registry {
                 "manifest is larger than the limit of " + options.maxManifestBytes() + " bytes");
     }
 
+    /**
+     * The manifest a reference names. A reference that is neither a digest nor a valid tag names
+     * nothing: the spec wants 404 for a manifest that is not found, so it is MANIFEST_UNKNOWN, not
+     * TAG_INVALID (which is for pushes). A malformed digest stays DIGEST_INVALID.
+     */
     public ManifestRecord manifest(String repository, String reference) {
-        Optional<ManifestRecord> m = Digest.looksLikeDigest(reference)
-                ? metadata.manifest(repository, Digest.parse(reference))
-                : metadata.manifestByTag(repository, Names.checkTag(reference));
+        Optional<ManifestRecord> m;
+        if (Digest.looksLikeDigest(reference)) {
+            m = metadata.manifest(repository, Digest.parse(reference));
+        } else {
+            m = Names.isTag(reference) ? metadata.manifestByTag(repository, reference) : Optional.empty();
+        }
         return m.orElseThrow(() -> manifestUnknown(repository, reference));
     }
 
