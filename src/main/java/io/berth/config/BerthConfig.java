@@ -1,5 +1,7 @@
 package io.berth.config;
 
+import io.berth.auth.AuthSettings;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +25,8 @@ public record BerthConfig(
         boolean uploadPurging,
         Duration uploadPurgeAge,
         Duration uploadPurgeInterval,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        AuthSettings auth) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
@@ -59,7 +62,32 @@ public record BerthConfig(
                 s.bool("storage.maintenance.uploadpurging.enabled", true),
                 s.duration("storage.maintenance.uploadpurging.age", Duration.ofHours(168)),
                 s.duration("storage.maintenance.uploadpurging.interval", Duration.ofHours(24)),
-                s.duration("http.draintimeout", Duration.ofSeconds(30)));
+                s.duration("http.draintimeout", Duration.ofSeconds(30)),
+                auth(s));
+    }
+
+    private static AuthSettings auth(Settings s) {
+        String mode = s.string("berth.auth", "token").toLowerCase(Locale.ROOT);
+        if (!mode.equals("token") && !mode.equals("none")) {
+            throw Settings.invalid("berth.auth", mode, "token or none");
+        }
+        String htpasswd = s.string("auth.htpasswd.path", null);
+        Duration ttl = s.duration("berth.auth.tokenttl", Duration.ofMinutes(5));
+        if (ttl.compareTo(Duration.ofSeconds(30)) < 0 || ttl.compareTo(Duration.ofHours(24)) > 0) {
+            throw Settings.invalid("berth.auth.tokenttl", ttl.toString(), "a duration from 30s to 24h");
+        }
+        return new AuthSettings(
+                mode.equals("token"),
+                s.string("berth.auth.service", "berth"),
+                s.string("berth.auth.issuer", "berth"),
+                s.string("berth.auth.realm", null),
+                ttl,
+                (int) s.number("berth.auth.bcryptcost", 10, 4, 15),
+                s.string("berth.admin.password", null),
+                htpasswd == null ? null : Path.of(htpasswd),
+                s.bool("berth.auth.usernamespaces", false),
+                s.bool("berth.audit.jsonlines", false),
+                s.bool("berth.audit.pulls", true));
     }
 
     /** registry:2's addr forms: ":5000", "0.0.0.0:5000", "localhost:5000", "[::1]:5000". */

@@ -1,6 +1,7 @@
 package io.berth.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.berth.auth.AccessService;
 import io.berth.metadata.MetadataUnavailableException;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.Registry;
@@ -31,13 +32,18 @@ public final class Api extends Handler.Abstract {
     private final BlobResource blobs;
     private final UploadResource uploads;
     private final Metrics metrics;
+    private final Guard guard;
+    private final AccessService access;
 
-    public Api(Registry registry, Metrics metrics, org.eclipse.jetty.io.ByteBufferPool pool) {
+    /** {@code access} null (or disabled) runs an open registry. */
+    public Api(Registry registry, AccessService access, Metrics metrics, org.eclipse.jetty.io.ByteBufferPool pool) {
         this.metrics = metrics;
-        this.listings = new ListingResource(registry);
+        this.access = access;
+        this.guard = new Guard(access);
+        this.listings = new ListingResource(registry, guard);
         this.manifests = new ManifestResource(registry);
         this.blobs = new BlobResource(registry, pool, metrics);
-        this.uploads = new UploadResource(registry, metrics);
+        this.uploads = new UploadResource(registry, metrics, guard);
     }
 
     @Override
@@ -56,7 +62,9 @@ public final class Api extends Handler.Abstract {
                 throw Route.notFound(path);
             }
             label = route.label();
+            guard.check(ex, route);
             dispatch(ex, route);
+            audit(ex, route);
         } catch (RegistryException e) {
             sendError(ex, e);
         } catch (Exchange.ClientGoneException e) {
@@ -87,6 +95,27 @@ public final class Api extends Handler.Abstract {
         }
     }
 
+    /** Pushes, pulls (manifest GETs) and deletes go to the audit log. */
+    private void audit(Exchange ex, Route route) {
+        if (!guard.enabled() || ex.response.getStatus() >= 400) {
+            return;
+        }
+        String action = switch (route.kind()) {
+            case MANIFEST -> switch (ex.method) {
+                case "GET" -> access.settings().auditPulls() ? "pull" : null;
+                case "PUT" -> "push";
+                case "DELETE" -> "delete";
+                default -> null;
+            };
+            case BLOB -> "DELETE".equals(ex.method) ? "delete" : null;
+            default -> null;
+        };
+        if (action != null) {
+            access.audit().record(ex.caller.principal().name(), action, route.repository() + (route.kind() == Route.Kind.BLOB ? "@" : ":")
+                    + route.reference(), Request.getRemoteAddr(ex.request), true, null);
+        }
+    }
+
     static RegistryException methodNotAllowed(Exchange ex) {
         return new RegistryException(ErrorCode.UNSUPPORTED, "method " + ex.method + " is not allowed on this endpoint");
     }
@@ -108,8 +137,9 @@ public final class Api extends Handler.Abstract {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", e.code().wireName());
         error.put("message", e.getMessage());
-        if (e.detail() != null && !(e.detail() instanceof Long)) {
-            error.put("detail", String.valueOf(e.detail()));
+        Object detail = e.detail();
+        if (detail != null && !(detail instanceof Long)) {
+            error.put("detail", detail instanceof io.berth.registry.Digest d ? d.toString() : detail);
         }
         byte[] body;
         try {

@@ -28,6 +28,8 @@ final class Exchange {
     private Fields query;
     /** Body bytes read so far, for metrics and the access log. */
     long bytesRead;
+    /** Who is calling (set by the Guard; anonymous when authentication is off). */
+    io.berth.auth.Caller caller = io.berth.auth.Caller.ANONYMOUS;
     /** True once the body was read to its end: the connection can then be reused after any answer. */
     boolean bodyDone;
 

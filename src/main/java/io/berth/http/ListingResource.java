@@ -17,9 +17,11 @@ final class ListingResource {
     static final int REFERRERS_PAGE = 1000;
 
     private final Registry registry;
+    private final Guard guard;
 
-    ListingResource(Registry registry) {
+    ListingResource(Registry registry, Guard guard) {
         this.registry = registry;
+        this.guard = guard;
     }
 
     void base(Exchange ex) {
@@ -30,9 +32,31 @@ final class ListingResource {
     void catalog(Exchange ex) {
         requireGet(ex);
         int limit = Pagination.limit(ex, CATALOG_PAGE, MAX_PAGE);
-        List<String> fetched = registry.catalog(ex.query("last"), limit == 0 ? 0 : limit + 1);
+        List<String> fetched = visibleRepositories(ex, ex.query("last"), limit == 0 ? 0 : limit + 1);
         List<String> page = Pagination.page(ex, fetched, limit, "/v2/_catalog", s -> s);
         ex.sendJson(200, Map.of("repositories", page));
+    }
+
+    /** Up to {@code want} repositories after {@code last} that the caller may read, skipping the others. */
+    private List<String> visibleRepositories(Exchange ex, String last, int want) {
+        if (!guard.enabled() || want == 0) {
+            return registry.catalog(last, want);
+        }
+        List<String> out = new ArrayList<>();
+        String cursor = last;
+        while (out.size() < want) {
+            List<String> batch = registry.catalog(cursor, Math.max(want, 100));
+            for (String r : batch) {
+                if (out.size() < want && guard.canList(ex, r)) {
+                    out.add(r);
+                }
+            }
+            if (batch.size() < Math.max(want, 100)) {
+                break;
+            }
+            cursor = batch.getLast();
+        }
+        return out;
     }
 
     void tags(Exchange ex, Route route) {

@@ -18,10 +18,12 @@ final class UploadResource {
 
     private final Registry registry;
     private final Metrics metrics;
+    private final Guard guard;
 
-    UploadResource(Registry registry, Metrics metrics) {
+    UploadResource(Registry registry, Metrics metrics, Guard guard) {
         this.registry = registry;
         this.metrics = metrics;
+        this.guard = guard;
     }
 
     void start(Exchange ex, Route route) {
@@ -32,7 +34,10 @@ final class UploadResource {
         String mount = ex.query("mount");
         if (mount != null) {
             Digest digest = Digest.parse(mount);
-            OptionalLong size = registry.mount(repository, digest, ex.query("from"));
+            String from = ex.query("from");
+            // Mount only from where the caller may read; otherwise the client simply uploads.
+            OptionalLong size = from != null && guard.canPull(ex, from)
+                    ? registry.mount(repository, digest, from) : OptionalLong.empty();
             if (size.isPresent()) {
                 blobCreated(ex, repository, digest);
                 return;

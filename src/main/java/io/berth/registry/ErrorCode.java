@@ -17,6 +17,7 @@ public enum ErrorCode {
     PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
     BAD_REQUEST(400, "the request is malformed"),
     NOT_FOUND(404, "no such endpoint"),
+    CONFLICT(409, "the resource already exists"),
     UNAUTHORIZED(401, "authentication required"),
     DENIED(403, "requested access to the resource is denied"),
     UNSUPPORTED(405, "the operation is unsupported"),

@@ -1,6 +1,9 @@
 package io.berth.server;
 
+import io.berth.auth.AccessService;
 import io.berth.config.BerthConfig;
+import io.berth.http.AdminApi;
+import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
 import io.berth.http.Api;
 import io.berth.http.Metrics;
@@ -47,6 +50,7 @@ public final class BerthServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final ScheduledExecutorService maintenance;
+    private final AccessService access;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -56,6 +60,8 @@ public final class BerthServer implements AutoCloseable {
                 : JdbcMetadataStore.postgres(config.databaseUrl(), 16);
         this.registry = new Registry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
+
+        this.access = config.auth().enabled() ? startAccess(config) : null;
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -68,7 +74,9 @@ public final class BerthServer implements AutoCloseable {
         Metrics metrics = new Metrics();
         Handler.Sequence routes = new Handler.Sequence(
                 new OpsHandler(registry, metrics),
-                new Api(registry, metrics, jetty.getByteBufferPool()));
+                new TokenEndpoint(access),
+                new AdminApi(registry, access),
+                new Api(registry, access, metrics, jetty.getByteBufferPool()));
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -78,10 +86,22 @@ public final class BerthServer implements AutoCloseable {
         });
     }
 
+    private AccessService startAccess(BerthConfig config) {
+        if (!(metadata instanceof JdbcMetadataStore jdbc)) {
+            throw new IllegalStateException("authentication needs the SQL metadata store");
+        }
+        AccessService a = new AccessService(jdbc.accessStore(), config.auth(), Clock.systemUTC());
+        a.bootstrap(config.rootDirectory());
+        return a;
+    }
+
     public static BerthServer start(BerthConfig config) throws Exception {
         BerthServer s = new BerthServer(config);
         s.jetty.start();
         s.scheduleMaintenance();
+        if (s.access == null) {
+            LOG.warn("authentication is OFF (BERTH_AUTH=none): anyone who can reach this port may pull, push and delete");
+        }
         LOG.info("Berth listening on {}://{}:{} (storage {} at {}, metadata {})",
                 config.tlsCertificate() == null ? "http" : "https",
                 config.address().getHostString(), s.port(), s.storage.name(), config.rootDirectory().toAbsolutePath(),
@@ -142,6 +162,11 @@ public final class BerthServer implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** The access service, or null when authentication is off. */
+    public AccessService access() {
+        return access;
+    }
+
     public Registry registry() {
         return registry;
     }
@@ -157,6 +182,9 @@ public final class BerthServer implements AutoCloseable {
             jetty.stop();
         } catch (Exception e) {
             LOG.warn("error while stopping the HTTP server: {}", e.getMessage());
+        }
+        if (access != null) {
+            access.close();
         }
         metadata.close();
         storage.close();

@@ -24,7 +24,7 @@ class OciConformanceTest {
     @BeforeAll
     static void startRegistry() {
         server = TestServer.start();
-        Workflow.client = new Reggie(new Http(server.url()), Setup.NAMESPACE);
+        Workflow.client = new Reggie(server.http(), Setup.NAMESPACE);
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package io.berth.e2e;
 
 import io.berth.testing.Http;
+import io.berth.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class CrashSafetyIT {
     void killDuringUploadsLosesNothingAcknowledgedAndExposesNothingPartial() throws Exception {
         int port = freePort();
         Process first = startServer(port);
-        Http http = new Http("http://127.0.0.1:" + port);
+        Http http = new Http("http://127.0.0.1:" + port, "admin", TestServer.ADMIN_PASSWORD);
         awaitReady(http);
 
         Map<String, byte[]> acknowledgedBlobs = new ConcurrentHashMap<>();
@@ -158,6 +159,7 @@ class CrashSafetyIT {
         pb.environment().put("REGISTRY_HTTP_ADDR", "127.0.0.1:" + port);
         pb.environment().put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", data.toString());
         pb.environment().put("REGISTRY_LOG_LEVEL", "warn");
+        pb.environment().put("BERTH_ADMIN_PASSWORD", TestServer.ADMIN_PASSWORD);
         pb.redirectErrorStream(true).redirectOutput(data.resolveSibling(data.getFileName() + "-server.log").toFile());
         return pb.start();
     }

@@ -25,7 +25,7 @@ abstract class ApiTestBase {
     @BeforeAll
     static void startServer() {
         server = TestServer.start();
-        http = new Http(server.url());
+        http = server.http();
     }
 
     @AfterAll

@@ -69,7 +69,7 @@ class ListingApiTest extends ApiTestBase {
     @Test
     void catalogPaginates() {
         try (TestServer fresh = TestServer.start()) {
-            Http h = new Http(fresh.url());
+            Http h = fresh.http();
             for (String r : List.of("zeta", "alpha", "mid/one", "mid/two", "beta")) {
                 h.pushBlob(r, bytes(r));
             }

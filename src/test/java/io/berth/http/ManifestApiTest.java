@@ -90,7 +90,7 @@ class ManifestApiTest extends ApiTestBase {
     @Test
     void oversizedManifestsGet413() {
         try (TestServer small = TestServer.start(Map.of("BERTH_MANIFEST_MAXSIZE", "2048"))) {
-            Http h = new Http(small.url());
+            Http h = small.http();
             String body = "{\"schemaVersion\":2,\"pad\":\"" + "x".repeat(4096) + "\"}";
             HttpResponse<byte[]> r = h.method("PUT", "/v2/big/manifests/v1", bytes(body), "Content-Type", OCI_MANIFEST);
             assertThat(r.statusCode()).isEqualTo(413);
@@ -195,7 +195,7 @@ class ManifestApiTest extends ApiTestBase {
     @Test
     void deletionCanBeDisabled() {
         try (TestServer noDelete = TestServer.start(Map.of("REGISTRY_STORAGE_DELETE_ENABLED", "false"))) {
-            Http h = new Http(noDelete.url());
+            Http h = noDelete.http();
             String digest = h.pushImage("r", "v1", bytes("{}"), bytes("l"));
             assertError(h.method("DELETE", "/v2/r/manifests/" + digest, null), 405, "UNSUPPORTED");
             assertError(h.method("DELETE", "/v2/r/manifests/v1", null), 405, "UNSUPPORTED");

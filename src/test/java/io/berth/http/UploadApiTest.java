@@ -178,7 +178,7 @@ class UploadApiTest extends ApiTestBase {
     void http2CleartextUpgradeWorks() {
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
         try {
-            HttpResponse<String> r = h2.send(HttpRequest.newBuilder(java.net.URI.create(server.url() + "/v2/")).build(),
+            HttpResponse<String> r = h2.send(HttpRequest.newBuilder(java.net.URI.create(server.url() + "/healthz")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);

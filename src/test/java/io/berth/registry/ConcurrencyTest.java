@@ -35,7 +35,7 @@ class ConcurrencyTest {
             for (int i = 0; i < clients; i++) {
                 int n = i;
                 results.add(pool.submit(() -> {
-                    Http http = new Http(server.url());
+                    Http http = server.http();
                     together.await();
                     if (n % 2 == 0) {
                         return http.pushImage("shared/app", "tag-" + n, config, layer);
@@ -56,7 +56,7 @@ class ConcurrencyTest {
                 manifestDigest = manifestDigest == null ? d : manifestDigest;
                 assertThat(d).isEqualTo(manifestDigest);
             }
-            Http http = new Http(server.url());
+            Http http = server.http();
             assertThat(Http.json(http.get("/v2/shared/app/tags/list")).path("tags")).hasSize(clients);
             assertThat(Http.sha256(http.get("/v2/shared/app/blobs/" + layerDigest).body())).isEqualTo(layerDigest);
 

@@ -19,9 +19,18 @@ public final class Http {
     public static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient client;
     private final String base;
+    private final String authorization;
 
+    /** An anonymous client. */
     public Http(String base) {
+        this(base, null, null);
+    }
+
+    /** A client that sends Basic credentials on every request (null user: anonymous). */
+    public Http(String base, String user, String password) {
         this.base = base;
+        this.authorization = user == null ? null : "Basic " + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
     }
@@ -32,7 +41,11 @@ public final class Http {
 
     public HttpRequest.Builder request(String pathOrUrl) {
         String url = pathOrUrl.startsWith("http") ? pathOrUrl : base + pathOrUrl;
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return b;
     }
 
     public HttpResponse<byte[]> send(HttpRequest request) {

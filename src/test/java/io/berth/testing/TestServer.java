@@ -16,6 +16,9 @@ import java.util.Map;
  * are given as environment-style names (REGISTRY_..., BERTH_...), exactly as an operator would.
  */
 public final class TestServer implements AutoCloseable {
+    /** The password of the {@code admin} user every test server starts with (authentication is on, as by default). */
+    public static final String ADMIN_PASSWORD = "test-admin-password";
+
     private final Path dataDir;
     private final BerthServer server;
 
@@ -43,6 +46,8 @@ public final class TestServer implements AutoCloseable {
         all.put("REGISTRY_HTTP_ADDR", "127.0.0.1:0");
         all.put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", dataDir.toString());
         all.put("REGISTRY_LOG_LEVEL", "warn");
+        all.put("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        all.put("BERTH_AUTH_BCRYPTCOST", "4"); // fast hashing in tests; production default is 10
         all.putAll(env);
         try {
             return new TestServer(dataDir, BerthServer.start(BerthConfig.from(Settings.load(null, all))));
@@ -62,6 +67,16 @@ public final class TestServer implements AutoCloseable {
 
     public String url() {
         return "http://" + host();
+    }
+
+    /** A client logged in as admin (anonymous when the server runs with BERTH_AUTH=none). */
+    public Http http() {
+        return server.access() == null ? new Http(url()) : new Http(url(), "admin", ADMIN_PASSWORD);
+    }
+
+    /** A client with no credentials. */
+    public Http anonymous() {
+        return new Http(url());
     }
 
     public Path dataDir() {

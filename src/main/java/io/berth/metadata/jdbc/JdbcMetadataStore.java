@@ -1,18 +1,22 @@
 package io.berth.metadata.jdbc;
 
+import static io.berth.metadata.jdbc.Sql.exists;
+import static io.berth.metadata.jdbc.Sql.list;
+import static io.berth.metadata.jdbc.Sql.one;
+import static io.berth.metadata.jdbc.Sql.optionalLong;
+import static io.berth.metadata.jdbc.Sql.strings;
+import static io.berth.metadata.jdbc.Sql.update;
+
 import io.berth.metadata.ManifestRecord;
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.MetadataUnavailableException;
 import io.berth.metadata.MissingReferencesException;
 import io.berth.registry.Digest;
 
-import javax.sql.DataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTransientException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,9 +33,16 @@ public final class JdbcMetadataStore implements MetadataStore {
             "m.repository, m.digest, m.media_type, m.content, m.artifact_type, m.subject, m.annotations, m.created_at";
 
     private final Database db;
+    private final Sql sql;
 
     private JdbcMetadataStore(Database db) {
         this.db = db;
+        this.sql = new Sql(db);
+    }
+
+    /** The access store (users, namespaces, tokens, audit) on the same database. */
+    public io.berth.auth.AccessStore accessStore() {
+        return new JdbcAccessStore(sql);
     }
 
     /** An embedded SQLite database in the given file (created and migrated as needed). */
@@ -48,12 +59,12 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean repositoryExists(String repository) {
-        return read(c -> exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository));
+        return sql.read(c -> exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository));
     }
 
     @Override
     public List<String> repositories(String last, int limit) {
-        return read(c -> strings(c, last == null
+        return sql.read(c -> strings(c, last == null
                         ? "SELECT name FROM repositories ORDER BY name LIMIT ?"
                         : "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
                 last == null ? new Object[]{limit} : new Object[]{last, limit}));
@@ -68,7 +79,7 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public void linkBlob(String repository, Digest digest, long size) {
         long now = System.currentTimeMillis();
-        write(c -> {
+        sql.write(c -> {
             ensureRepository(c, repository, now);
             update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
                     digest.toString(), size, now);
@@ -80,18 +91,18 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public OptionalLong linkedBlobSize(String repository, Digest digest) {
-        return read(c -> optionalLong(c, "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+        return sql.read(c -> optionalLong(c, "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
                 + "WHERE rb.repository = ? AND rb.digest = ?", repository, digest.toString()));
     }
 
     @Override
     public OptionalLong blobSize(Digest digest) {
-        return read(c -> optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", digest.toString()));
+        return sql.read(c -> optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", digest.toString()));
     }
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest) {
-        return write(c -> update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
+        return sql.write(c -> update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
                 repository, digest.toString()) > 0);
     }
 
@@ -99,7 +110,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void putManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children) {
-        write(c -> {
+        sql.write(c -> {
             List<Digest> missingBlobs = missing(c,
                     "SELECT digest FROM repository_blobs WHERE repository = ? AND digest = ?" + db.dialect.forShare,
                     m.repository(), blobs);
@@ -172,20 +183,20 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ManifestRecord> manifest(String repository, Digest digest) {
-        return read(c -> oneManifest(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.digest = ?",
+        return sql.read(c -> oneManifest(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.digest = ?",
                 repository, digest.toString()));
     }
 
     @Override
     public Optional<ManifestRecord> manifestByTag(String repository, String tag) {
-        return read(c -> oneManifest(c, "SELECT " + MANIFEST_COLUMNS + " FROM tags t JOIN manifests m "
+        return sql.read(c -> oneManifest(c, "SELECT " + MANIFEST_COLUMNS + " FROM tags t JOIN manifests m "
                 + "ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = ? AND t.name = ?", repository, tag));
     }
 
     @Override
     public boolean deleteManifest(String repository, Digest digest) {
         String d = digest.toString();
-        return write(c -> {
+        return sql.write(c -> {
             update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, d);
             update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, d);
             return update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, d) > 0;
@@ -194,12 +205,12 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteTag(String repository, String tag) {
-        return write(c -> update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0);
+        return sql.write(c -> update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0);
     }
 
     @Override
     public List<String> tags(String repository, String last, int limit) {
-        return read(c -> strings(c, last == null
+        return sql.read(c -> strings(c, last == null
                         ? "SELECT name FROM tags WHERE repository = ? ORDER BY name LIMIT ?"
                         : "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
                 last == null ? new Object[]{repository, limit} : new Object[]{repository, last, limit}));
@@ -207,33 +218,25 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
-        String sql = "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.subject = ?"
+        String query = "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.subject = ?"
                 + (artifactType == null ? "" : " AND m.artifact_type = ?") + " ORDER BY m.digest";
         Object[] args = artifactType == null
                 ? new Object[]{repository, subject.toString()}
                 : new Object[]{repository, subject.toString(), artifactType};
-        return read(c -> {
-            List<ManifestRecord> out = new ArrayList<>();
-            try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(toManifest(rs));
-                }
-            }
-            return out;
-        });
+        return sql.read(c -> list(c, JdbcMetadataStore::toManifest, query, args));
     }
 
     // --- upload sessions --------------------------------------------------------------------
 
     @Override
     public void createUpload(String id, String repository, Instant started) {
-        write(c -> update(c, "INSERT INTO uploads (id, repository, started_at) VALUES (?, ?, ?)",
+        sql.write(c -> update(c, "INSERT INTO uploads (id, repository, started_at) VALUES (?, ?, ?)",
                 id, repository, started.toEpochMilli()));
     }
 
     @Override
     public Optional<String> uploadRepository(String id) {
-        return read(c -> {
+        return sql.read(c -> {
             List<String> r = strings(c, "SELECT repository FROM uploads WHERE id = ?", id);
             return r.isEmpty() ? Optional.empty() : Optional.of(r.getFirst());
         });
@@ -241,18 +244,18 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void deleteUpload(String id) {
-        write(c -> update(c, "DELETE FROM uploads WHERE id = ?", id));
+        sql.write(c -> update(c, "DELETE FROM uploads WHERE id = ?", id));
     }
 
     @Override
     public List<String> uploadsStartedBefore(Instant before) {
-        return read(c -> strings(c, "SELECT id FROM uploads WHERE started_at < ? ORDER BY started_at", before.toEpochMilli()));
+        return sql.read(c -> strings(c, "SELECT id FROM uploads WHERE started_at < ? ORDER BY started_at", before.toEpochMilli()));
     }
 
     @Override
     public void checkHealth() {
-        read(c -> exists(c, "SELECT 1"));
-        write(c -> exists(c, "SELECT 1"));
+        sql.read(c -> exists(c, "SELECT 1"));
+        sql.write(c -> exists(c, "SELECT 1"));
     }
 
     @Override
@@ -260,97 +263,8 @@ public final class JdbcMetadataStore implements MetadataStore {
         db.close();
     }
 
-    // --- plumbing ---------------------------------------------------------------------------
-
-    @FunctionalInterface
-    private interface SqlWork<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T read(SqlWork<T> work) {
-        try (Connection c = db.readSource().getConnection()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw unavailable(e);
-        }
-    }
-
-    private <T> T write(SqlWork<T> work) {
-        try (Connection c = db.writer.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw unavailable(e);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool discards it and the transaction dies with it
-        }
-    }
-
-    private static MetadataUnavailableException unavailable(SQLException e) {
-        String kind = e instanceof SQLTransientException ? "temporarily unavailable" : "failed";
-        return new MetadataUnavailableException("metadata database " + kind + ": " + e.getMessage(), e);
-    }
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            if (a instanceof byte[] bytes) {
-                ps.setBytes(i + 1, bytes);
-            } else {
-                ps.setObject(i + 1, a);
-            }
-        }
-        return ps;
-    }
-
-    private static int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args)) {
-            return ps.executeUpdate();
-        }
-    }
-
-    private static boolean exists(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            return rs.next();
-        }
-    }
-
-    private static List<String> strings(Connection c, String sql, Object... args) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
-    }
-
-    private static OptionalLong optionalLong(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
-        }
-    }
-
     private static Optional<ManifestRecord> oneManifest(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(toManifest(rs)) : Optional.empty();
-        }
+        return one(c, JdbcMetadataStore::toManifest, sql, args);
     }
 
     private static ManifestRecord toManifest(ResultSet rs) throws SQLException {

@@ -1,0 +1,329 @@
+package io.berth.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Authentication and authorization for the whole server: credentials (passwords, API tokens, bearer
+ * JWTs) in, {@link Caller}s out; bearer tokens issued for the token endpoint; the audit log; and the
+ * first-start bootstrap (initial admin, htpasswd users).
+ */
+public final class AccessService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AccessService.class);
+    static final String API_TOKEN_PREFIX = "berth_";
+    private static final int USER_FAILURE_LIMIT = 10;
+    private static final int CLIENT_FAILURE_LIMIT = 30;
+    private static final Duration FAILURE_WINDOW = Duration.ofMinutes(5);
+
+    private final AccessStore store;
+    private final AuthSettings settings;
+    private final Passwords passwords;
+    private final TokenService tokens;
+    private final Authorizer authorizer;
+    private final AuditLog audit;
+    private final Clock clock;
+    /** Successful Basic checks, keyed by SHA-256 of the credential: bcrypt costs ~50 ms, a lookup ~1 µs. */
+    private final Cache<String, Principal> verifiedCredentials = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(60)).build();
+    private final Cache<String, AtomicInteger> failures = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterWrite(FAILURE_WINDOW).build();
+    private final Cache<String, Optional<AccessStore.User>> users = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
+    private final Map<String, Long> tokenTouched = new ConcurrentHashMap<>();
+    /** Checked against when a user does not exist, so timing does not reveal which names do. */
+    private volatile String dummyHash;
+
+    public AccessService(AccessStore store, AuthSettings settings, Clock clock) {
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+        this.passwords = new Passwords(settings.bcryptCost());
+        this.tokens = new TokenService(store, settings.issuer(), settings.service(), settings.tokenLifetime(), clock);
+        this.authorizer = new Authorizer(store, settings.usersCreateNamespaces());
+        this.audit = new AuditLog(store, settings.auditJsonLines());
+    }
+
+    public boolean enabled() {
+        return settings.enabled();
+    }
+
+    public AuthSettings settings() {
+        return settings;
+    }
+
+    public AccessStore store() {
+        return store;
+    }
+
+    public Authorizer authorizer() {
+        return authorizer;
+    }
+
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public Passwords passwords() {
+        return passwords;
+    }
+
+    // --- bootstrap ----------------------------------------------------------------------------
+
+    /** First start: creates {@code admin} (password from settings, or random and written once); loads htpasswd users. */
+    public void bootstrap(Path dataDir) {
+        if (settings.htpasswd() != null) {
+            int n = importHtpasswd(settings.htpasswd());
+            LOG.info("loaded {} users from htpasswd file {}", n, settings.htpasswd());
+        }
+        if (store.userCount() > 0) {
+            return;
+        }
+        String password = settings.initialAdminPassword();
+        boolean generated = password == null || password.isEmpty();
+        if (generated) {
+            password = Passwords.randomSecret(18);
+        }
+        if (store.createUser("admin", passwords.hash(password), true) && generated) {
+            Path file = dataDir.resolve("initial-admin-password");
+            try {
+                Files.createDirectories(dataDir);
+                Files.deleteIfExists(file);
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(file, password + "\n");
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.warn("could not write {}: {}", file, e.getMessage());
+            }
+            // Printed once, deliberately: the operator's only other copy is the mode-600 file.
+            LOG.warn("created user 'admin' with password {} (also in {}); change it with: berth user passwd admin", password, file);
+        }
+    }
+
+    /** Loads bcrypt users from an htpasswd file (registry:2's format); other hash kinds are skipped with a warning. */
+    public int importHtpasswd(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read htpasswd file " + file + ": " + e.getMessage(), e);
+        }
+        int n = 0;
+        for (String line : lines) {
+            String l = line.strip();
+            int colon = l.indexOf(':');
+            if (l.isEmpty() || l.startsWith("#") || colon <= 0) {
+                continue;
+            }
+            String name = l.substring(0, colon);
+            String hash = l.substring(colon + 1);
+            if (!hash.startsWith("$2")) {
+                LOG.warn("htpasswd user {} skipped: only bcrypt entries are supported (htpasswd -B)", name);
+                continue;
+            }
+            store.upsertUserHash(name, hash);
+            n++;
+        }
+        credentialsChanged();
+        return n;
+    }
+
+    // --- authentication -----------------------------------------------------------------------
+
+    /** The caller behind an Authorization header (none → anonymous). Wrong credentials throw. */
+    public Caller authenticate(String authorization, String client) {
+        if (authorization == null || authorization.isBlank()) {
+            return Caller.ANONYMOUS;
+        }
+        int space = authorization.indexOf(' ');
+        String scheme = space < 0 ? authorization : authorization.substring(0, space);
+        String value = space < 0 ? "" : authorization.substring(space + 1).trim();
+        if (scheme.equalsIgnoreCase("Bearer")) {
+            TokenService.Verified v = tokens.verify(value)
+                    .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID, "invalid or expired bearer token", 0));
+            return new Caller(principalOf(v), v, true);
+        }
+        if (scheme.equalsIgnoreCase("Basic")) {
+            String[] up = decodeBasic(value);
+            return new Caller(login(up[0], up[1], client), null, true);
+        }
+        throw new AuthException(AuthException.Kind.INVALID, "unsupported authorization scheme", 0);
+    }
+
+    /** "user:password" from a Basic credential; malformed input is an INVALID credential. */
+    public static String[] decodeBasic(String value) {
+        try {
+            String decoded = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException();
+            }
+            return new String[]{decoded.substring(0, colon), decoded.substring(colon + 1)};
+        } catch (IllegalArgumentException e) {
+            throw new AuthException(AuthException.Kind.INVALID, "malformed Basic credentials", 0);
+        }
+    }
+
+    /** Checks a name and a password or API token; rate-limited per user and per client address. */
+    public Principal login(String username, String secret, String client) {
+        String key = Passwords.sha256Hex(username + '\0' + secret);
+        Principal cached = verifiedCredentials.getIfPresent(key);
+        if (cached != null) {
+            return cached;
+        }
+        checkRate(username, client);
+        Principal p = secret.startsWith(API_TOKEN_PREFIX) ? checkApiToken(username, secret) : checkPassword(username, secret);
+        if (p == null) {
+            failure("u:" + username);
+            failure("c:" + client);
+            audit.record(username, "login", null, client, false, "bad credentials");
+            throw new AuthException(AuthException.Kind.INVALID, "incorrect username or password", 0);
+        }
+        failures.invalidate("u:" + username);
+        verifiedCredentials.put(key, p);
+        audit.record(p.name(), "login", null, client, true, null);
+        return p;
+    }
+
+    private Principal checkPassword(String username, String password) {
+        Optional<AccessStore.User> u = store.user(username);
+        if (u.isEmpty()) {
+            if (dummyHash == null) {
+                dummyHash = passwords.hash(Passwords.randomSecret(16));
+            }
+            Passwords.verify(password, dummyHash);
+            return null;
+        }
+        if (u.get().disabled() || !Passwords.verify(password, u.get().passwordHash())) {
+            return null;
+        }
+        return new Principal.User(u.get().name(), u.get().admin());
+    }
+
+    private Principal checkApiToken(String username, String secret) {
+        Optional<AccessStore.ApiToken> t = store.tokenBySecretHash(Passwords.sha256Hex(secret));
+        if (t.isEmpty()) {
+            return null;
+        }
+        AccessStore.ApiToken token = t.get();
+        boolean expired = token.expiresAt() != null && token.expiresAt() < clock.millis();
+        Optional<AccessStore.User> owner = user(token.owner());
+        boolean nameMatches = username.equals(token.owner()) || username.equals(token.owner() + "+" + token.name());
+        if (token.revoked() || expired || owner.isEmpty() || owner.get().disabled() || !nameMatches) {
+            return null;
+        }
+        touch(token.id());
+        return new Principal.Robot(token.id(), token.owner(), token.name(), token.scopes());
+    }
+
+    /** Records a token's last use, at most once a minute per token (it is read by humans, not by checks). */
+    private void touch(String id) {
+        long now = clock.millis();
+        Long last = tokenTouched.get(id);
+        if (last == null || now - last > 60_000) {
+            tokenTouched.put(id, now);
+            store.touchToken(id, now);
+        }
+    }
+
+    private void checkRate(String username, String client) {
+        AtomicInteger u = failures.getIfPresent("u:" + username);
+        AtomicInteger c = failures.getIfPresent("c:" + client);
+        if ((u != null && u.get() >= USER_FAILURE_LIMIT) || (c != null && c.get() >= CLIENT_FAILURE_LIMIT)) {
+            audit.record(username, "login", null, client, false, "rate limited");
+            throw new AuthException(AuthException.Kind.RATE_LIMITED, "too many failed logins; try again later", FAILURE_WINDOW.toSeconds());
+        }
+    }
+
+    private void failure(String key) {
+        failures.get(key, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    private Principal principalOf(TokenService.Verified v) {
+        return switch (v.kind()) {
+            case "user" -> user(v.subject()).map(u -> (Principal) new Principal.User(u.name(), u.admin() && !u.disabled()))
+                    .orElse(Principal.ANONYMOUS);
+            case "robot" -> {
+                int plus = v.subject().indexOf('+');
+                String owner = plus < 0 ? v.subject() : v.subject().substring(0, plus);
+                // The token's grants are its authority; the robot identity is for audit and listings.
+                yield new Principal.Robot("", owner, plus < 0 ? "" : v.subject().substring(plus + 1), List.of());
+            }
+            default -> Principal.ANONYMOUS;
+        };
+    }
+
+    public Optional<AccessStore.User> user(String name) {
+        return users.get(name, store::user);
+    }
+
+    /** Drops every cached credential check and permission (after a password, role or token change). */
+    public void credentialsChanged() {
+        verifiedCredentials.invalidateAll();
+        users.invalidateAll();
+        authorizer.invalidate();
+    }
+
+    // --- token issuing ------------------------------------------------------------------------
+
+    /** The requested scopes, each narrowed to what the principal may do. */
+    public List<Scope> grant(Principal p, List<Scope> requested) {
+        List<Scope> granted = new ArrayList<>();
+        for (Scope s : requested) {
+            if (s.catalog()) {
+                granted.add(s);
+                continue;
+            }
+            Set<Action> actions = EnumSet.noneOf(Action.class);
+            actions.addAll(s.actions());
+            actions.retainAll(authorizer.allowed(p, s.name()));
+            granted.add(new Scope(s.type(), s.name(), actions, false));
+        }
+        return granted;
+    }
+
+    public String issueAccessToken(Principal p, List<Scope> granted) {
+        String kind = switch (p) {
+            case Principal.User u -> "user";
+            case Principal.Robot r -> "robot";
+            case Principal.Anonymous a -> "anonymous";
+        };
+        return tokens.issue(p.name(), kind, granted);
+    }
+
+    /** A new API token for {@code owner}; the returned secret is shown once and stored only hashed. */
+    public String createApiToken(String owner, String name, List<TokenScope> scopes, Long expiresAt) {
+        String secret = API_TOKEN_PREFIX + Passwords.randomSecret(32);
+        store.createToken(new AccessStore.ApiToken(UUID.randomUUID().toString(), owner, name, Passwords.sha256Hex(secret),
+                scopes, expiresAt, null, clock.millis(), false));
+        return secret;
+    }
+
+    @Override
+    public void close() {
+        audit.close();
+    }
+}

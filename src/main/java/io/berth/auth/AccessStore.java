@@ -1,0 +1,103 @@
+package io.berth.auth;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Persistent state of authentication and authorization: users, namespaces and their members, API
+ * tokens, the token-signing key and the audit log. Lives in the same database as the registry's
+ * metadata, so every node of a cluster sees the same.
+ */
+public interface AccessStore {
+
+    record User(String name, String passwordHash, boolean admin, boolean disabled, long createdAt) {
+    }
+
+    record Namespace(String name, boolean isPublic, long createdAt) {
+    }
+
+    record Member(String namespace, String username, Role role) {
+    }
+
+    record ApiToken(String id, String owner, String name, String secretHash, List<TokenScope> scopes,
+                    Long expiresAt, Long lastUsedAt, long createdAt, boolean revoked) {
+    }
+
+    record AuditEvent(long id, long at, String actor, String action, String target, String client, boolean success,
+                      String detail) {
+    }
+
+    record AuditQuery(String actor, String action, String target, Long since, Long beforeId, int limit) {
+    }
+
+    // users
+    Optional<User> user(String name);
+
+    List<User> users();
+
+    long userCount();
+
+    /** Creates the user (and their personal namespace, of which they are owner). False if the name is taken. */
+    boolean createUser(String name, String passwordHash, boolean admin);
+
+    /** Creates or replaces a user's password and flags (htpasswd import keeps the existing admin flag). */
+    void upsertUserHash(String name, String passwordHash);
+
+    boolean updateUser(String name, String passwordHash, Boolean admin, Boolean disabled);
+
+    boolean deleteUser(String name);
+
+    // namespaces
+    Optional<Namespace> namespace(String name);
+
+    List<Namespace> namespaces();
+
+    boolean createNamespace(String name, boolean isPublic, String owner);
+
+    boolean setNamespaceVisibility(String name, boolean isPublic);
+
+    boolean deleteNamespace(String name);
+
+    List<Member> members(String namespace);
+
+    /** Every namespace role the user holds. */
+    List<Member> memberships(String username);
+
+    void setMember(String namespace, String username, Role role);
+
+    boolean removeMember(String namespace, String username);
+
+    // API tokens
+    void createToken(ApiToken token);
+
+    Optional<ApiToken> tokenBySecretHash(String secretHash);
+
+    List<ApiToken> tokens(String owner);
+
+    boolean revokeToken(String id, String owner);
+
+    void touchToken(String id, long when);
+
+    // signing key
+    Optional<String[]> signingKey();
+
+    /** Stores the key unless one exists; returns the key in force (the other node's, if it won a race). */
+    String[] saveSigningKey(String kid, String algorithm, String privateKey);
+
+    // audit
+    void appendAudit(List<AuditEvent> events);
+
+    List<AuditEvent> audit(AuditQuery query);
+
+    // repositories
+    Optional<String> repositoryDescription(String repository);
+
+    boolean setRepositoryDescription(String repository, String description);
+
+    /** Repository names with their tag counts and the bytes of the blobs they reference, from {@code last}. */
+    List<RepositoryInfo> repositoryInfos(String prefix, String last, int limit);
+
+    record RepositoryInfo(String name, String description, long tags, long manifests, long sizeBytes, Instant created) {
+    }
+}

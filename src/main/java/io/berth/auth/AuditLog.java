@@ -1,0 +1,128 @@
+package io.berth.auth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Who did what, when, from where: written to the database in batches by one background thread, so
+ * recording a pull never waits for a disk; optionally mirrored as JSON lines on the "berth.audit"
+ * logger. When the queue is full (the database is down for long), events are counted and dropped
+ * rather than stalling requests.
+ */
+public final class AuditLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
+    private static final Logger JSON_LINES = LoggerFactory.getLogger("berth.audit");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AccessStore store;
+    private final boolean jsonLines;
+    private final BlockingQueue<AccessStore.AuditEvent> queue = new ArrayBlockingQueue<>(50_000);
+    private final AtomicLong dropped = new AtomicLong();
+    /** Events recorded but not yet written (or dropped). */
+    private final AtomicLong pending = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean running = true;
+
+    public AuditLog(AccessStore store, boolean jsonLines) {
+        this.store = store;
+        this.jsonLines = jsonLines;
+        this.writer = Thread.ofPlatform().daemon().name("berth-audit").start(this::drain);
+    }
+
+    public void record(String actor, String action, String target, String client, boolean success, String detail) {
+        AccessStore.AuditEvent e = new AccessStore.AuditEvent(0, System.currentTimeMillis(), actor, action, target, client, success, detail);
+        pending.incrementAndGet();
+        if (!queue.offer(e)) {
+            pending.decrementAndGet();
+            dropped.incrementAndGet();
+        }
+        if (jsonLines) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("at", java.time.Instant.ofEpochMilli(e.at()).toString());
+            line.put("actor", actor);
+            line.put("action", action);
+            line.put("target", target);
+            line.put("client", client);
+            line.put("success", success);
+            if (detail != null) {
+                line.put("detail", detail);
+            }
+            try {
+                JSON_LINES.info(JSON.writeValueAsString(line));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ignored) {
+                // strings and booleans always serialise
+            }
+        }
+    }
+
+    /** Waits until everything recorded so far is in the database (tests and shutdown). */
+    public void flush() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pending.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    private void drain() {
+        List<AccessStore.AuditEvent> batch = new ArrayList<>(500);
+        while (running || !queue.isEmpty()) {
+            try {
+                AccessStore.AuditEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 499);
+                write(batch);
+                pending.addAndGet(-batch.size());
+                batch.clear();
+            } catch (InterruptedException e) {
+                running = false;
+            }
+        }
+    }
+
+    private void write(List<AccessStore.AuditEvent> batch) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                store.appendAudit(batch);
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("audit write failed (attempt {}): {}", attempt + 1, e.getMessage());
+                try {
+                    Thread.sleep(500L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        dropped.addAndGet(batch.size());
+    }
+
+    @Override
+    public void close() {
+        flush();
+        running = false;
+        writer.interrupt();
+    }
+}

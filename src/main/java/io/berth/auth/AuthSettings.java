@@ -1,0 +1,17 @@
+package io.berth.auth;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How authentication behaves. {@code realm} null means "derive from the request's host".
+ * {@code initialAdminPassword} null means "generate one at first start".
+ */
+public record AuthSettings(boolean enabled, String service, String issuer, String realm, Duration tokenLifetime,
+                           int bcryptCost, String initialAdminPassword, Path htpasswd, boolean usersCreateNamespaces,
+                           boolean auditJsonLines, boolean auditPulls) {
+
+    public static AuthSettings disabled() {
+        return new AuthSettings(false, "berth", "berth", null, Duration.ofMinutes(5), 10, null, null, false, false, false);
+    }
+}

@@ -1,0 +1,153 @@
+package io.berth.http;
+
+import io.berth.auth.AccessService;
+import io.berth.auth.Action;
+import io.berth.auth.AuthException;
+import io.berth.auth.Caller;
+import io.berth.auth.Principal;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.RegistryException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Authorization of API requests: who is calling (Basic, Bearer or nobody) and whether the route's
+ * action is allowed. Missing or bad credentials get 401 with the Bearer challenge docker and podman
+ * follow; an authenticated caller who is not allowed gets 403 DENIED. A private repository and one
+ * that does not exist answer alike: the decision depends only on the namespace, never on existence.
+ */
+final class Guard {
+    private final AccessService access;
+
+    Guard(AccessService access) {
+        this.access = access;
+    }
+
+    boolean enabled() {
+        return access != null && access.enabled();
+    }
+
+    /** Authenticates the request and checks the route's action; returns the caller. */
+    Caller check(Exchange ex, Route route) {
+        if (!enabled()) {
+            return Caller.ANONYMOUS;
+        }
+        Caller caller = authenticate(ex, route);
+        ex.caller = caller;
+        switch (route.kind()) {
+            case BASE -> {
+                if (!caller.presentedCredentials()) {
+                    throw challenge(ex, null, false, "authentication required");
+                }
+            }
+            case CATALOG -> {
+                if (!caller.presentedCredentials()) {
+                    throw challenge(ex, "registry:catalog:*", false, "authentication required");
+                }
+                if (caller.token() != null && !caller.token().catalog()) {
+                    throw challenge(ex, "registry:catalog:*", true, "the token does not grant registry:catalog:*");
+                }
+            }
+            default -> require(ex, caller, route.repository(), required(route, ex.method));
+        }
+        return caller;
+    }
+
+    private Caller authenticate(Exchange ex, Route route) {
+        try {
+            return access.authenticate(ex.header(HttpHeader.AUTHORIZATION), Request.getRemoteAddr(ex.request));
+        } catch (AuthException e) {
+            if (e.kind() == AuthException.Kind.RATE_LIMITED) {
+                ex.setHeader(HttpHeader.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+                throw new RegistryException(ErrorCode.TOOMANYREQUESTS, e.getMessage());
+            }
+            throw challenge(ex, route.repository() == null ? null : scope(route.repository(), required(route, ex.method)),
+                    false, e.getMessage());
+        }
+    }
+
+    private void require(Exchange ex, Caller caller, String repository, Action action) {
+        Set<Action> allowed = caller.actionsOn(repository, access.authorizer());
+        if (allowed.contains(action)) {
+            if (action == Action.PUSH) {
+                access.authorizer().ensureNamespace(caller.principal(), repository);
+            }
+            return;
+        }
+        String scope = scope(repository, action);
+        if (caller.isAnonymous()) {
+            throw challenge(ex, scope, false, "authentication required");
+        }
+        if (caller.token() != null && !caller.token().access().containsKey(repository)) {
+            // The token was issued for other scopes: ask the client to fetch one for this.
+            throw challenge(ex, scope, true, "the token does not grant " + scope);
+        }
+        throw new RegistryException(ErrorCode.DENIED, "requested access to the resource is denied",
+                List.of(Map.of("Type", "repository", "Name", repository, "Action", action.wire())));
+    }
+
+    /** Whether the caller may pull from a repository (the source of a cross-repository mount). */
+    boolean canPull(Exchange ex, String repository) {
+        return !enabled() || ex.caller.actionsOn(repository, access.authorizer()).contains(Action.PULL);
+    }
+
+    /** Whether the caller may see a repository in listings. */
+    boolean canList(Exchange ex, String repository) {
+        if (!enabled()) {
+            return true;
+        }
+        Principal p = ex.caller.principal();
+        if (ex.caller.token() != null && ex.caller.token().actionsOn(repository).contains(Action.PULL)) {
+            return true;
+        }
+        return access.authorizer().canRead(p, repository);
+    }
+
+    static Action required(Route route, String method) {
+        return switch (route.kind()) {
+            case UPLOADS, UPLOAD -> Action.PUSH;
+            case MANIFEST -> switch (method) {
+                case "PUT" -> Action.PUSH;
+                case "DELETE" -> Action.DELETE;
+                default -> Action.PULL;
+            };
+            case BLOB -> "DELETE".equals(method) ? Action.DELETE : Action.PULL;
+            default -> Action.PULL;
+        };
+    }
+
+    static String scope(String repository, Action action) {
+        return "repository:" + repository + ":" + (action == Action.PUSH ? "pull,push" : action.wire());
+    }
+
+    private RegistryException challenge(Exchange ex, String scope, boolean insufficient, String message) {
+        StringBuilder h = new StringBuilder("Bearer realm=\"").append(realm(ex)).append("\",service=\"")
+                .append(access.settings().service()).append('"');
+        if (scope != null) {
+            h.append(",scope=\"").append(scope).append('"');
+        }
+        if (insufficient) {
+            h.append(",error=\"insufficient_scope\"");
+        }
+        ex.setHeader(HttpHeader.WWW_AUTHENTICATE, h.toString());
+        return new RegistryException(ErrorCode.UNAUTHORIZED, message);
+    }
+
+    /** The token endpoint's URL: configured, or this server as the client reached it. */
+    String realm(Exchange ex) {
+        if (access.settings().realm() != null) {
+            return access.settings().realm();
+        }
+        String proto = ex.header("X-Forwarded-Proto");
+        String scheme = proto != null ? proto.split(",")[0].trim() : ex.request.isSecure() ? "https" : "http";
+        String host = ex.header("X-Forwarded-Host");
+        if (host == null) {
+            host = ex.request.getHttpURI().getAuthority();
+        }
+        return scheme + "://" + host + "/auth/token";
+    }
+}

@@ -1,0 +1,373 @@
+package io.berth.metadata.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.auth.AccessStore;
+import io.berth.auth.Action;
+import io.berth.auth.Role;
+import io.berth.auth.TokenScope;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static io.berth.metadata.jdbc.Sql.exists;
+import static io.berth.metadata.jdbc.Sql.list;
+import static io.berth.metadata.jdbc.Sql.one;
+import static io.berth.metadata.jdbc.Sql.update;
+
+/** {@link AccessStore} on the registry's SQLite or PostgreSQL database. */
+final class JdbcAccessStore implements AccessStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String USER_COLUMNS = "name, password_hash, admin, disabled, created_at";
+    private static final String TOKEN_COLUMNS = "id, owner, name, secret_hash, scopes, expires_at, last_used_at, created_at, revoked";
+
+    private final Sql sql;
+
+    JdbcAccessStore(Sql sql) {
+        this.sql = sql;
+    }
+
+    // --- users --------------------------------------------------------------------------------
+
+    @Override
+    public Optional<User> user(String name) {
+        return sql.read(c -> one(c, JdbcAccessStore::toUser, "SELECT " + USER_COLUMNS + " FROM users WHERE name = ?", name));
+    }
+
+    @Override
+    public List<User> users() {
+        return sql.read(c -> list(c, JdbcAccessStore::toUser, "SELECT " + USER_COLUMNS + " FROM users ORDER BY name"));
+    }
+
+    @Override
+    public long userCount() {
+        return sql.read(c -> Sql.optionalLong(c, "SELECT COUNT(*) FROM users").orElse(0));
+    }
+
+    @Override
+    public boolean createUser(String name, String passwordHash, boolean admin) {
+        long now = System.currentTimeMillis();
+        return sql.write(c -> {
+            if (exists(c, "SELECT 1 FROM users WHERE name = ?", name)) {
+                return false;
+            }
+            update(c, "INSERT INTO users (name, password_hash, admin, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    name, passwordHash, admin, false, now, now);
+            update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, 'private', ?) ON CONFLICT (name) DO NOTHING",
+                    name, now);
+            update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, 'owner') "
+                    + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", name, name);
+            return true;
+        });
+    }
+
+    @Override
+    public void upsertUserHash(String name, String passwordHash) {
+        if (!createUser(name, passwordHash, false)) {
+            updateUser(name, passwordHash, null, null);
+        }
+    }
+
+    @Override
+    public boolean updateUser(String name, String passwordHash, Boolean admin, Boolean disabled) {
+        long now = System.currentTimeMillis();
+        return sql.write(c -> {
+            if (!exists(c, "SELECT 1 FROM users WHERE name = ?", name)) {
+                return false;
+            }
+            if (passwordHash != null) {
+                update(c, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?", passwordHash, now, name);
+            }
+            if (admin != null) {
+                update(c, "UPDATE users SET admin = ?, updated_at = ? WHERE name = ?", admin, now, name);
+            }
+            if (disabled != null) {
+                update(c, "UPDATE users SET disabled = ?, updated_at = ? WHERE name = ?", disabled, now, name);
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public boolean deleteUser(String name) {
+        return sql.write(c -> {
+            update(c, "DELETE FROM namespace_members WHERE username = ?", name);
+            update(c, "UPDATE api_tokens SET revoked = ? WHERE owner = ?", true, name);
+            return update(c, "DELETE FROM users WHERE name = ?", name) > 0;
+        });
+    }
+
+    private static User toUser(ResultSet rs) throws SQLException {
+        return new User(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getLong(5));
+    }
+
+    // --- namespaces ---------------------------------------------------------------------------
+
+    @Override
+    public Optional<Namespace> namespace(String name) {
+        return sql.read(c -> one(c, JdbcAccessStore::toNamespace, "SELECT name, visibility, created_at FROM namespaces WHERE name = ?", name));
+    }
+
+    @Override
+    public List<Namespace> namespaces() {
+        return sql.read(c -> list(c, JdbcAccessStore::toNamespace, "SELECT name, visibility, created_at FROM namespaces ORDER BY name"));
+    }
+
+    @Override
+    public boolean createNamespace(String name, boolean isPublic, String owner) {
+        long now = System.currentTimeMillis();
+        return sql.write(c -> {
+            if (exists(c, "SELECT 1 FROM namespaces WHERE name = ?", name)) {
+                return false;
+            }
+            update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, ?, ?)", name, isPublic ? "public" : "private", now);
+            if (owner != null) {
+                update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, 'owner') "
+                        + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", name, owner);
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public boolean setNamespaceVisibility(String name, boolean isPublic) {
+        return sql.write(c -> update(c, "UPDATE namespaces SET visibility = ? WHERE name = ?", isPublic ? "public" : "private", name) > 0);
+    }
+
+    @Override
+    public boolean deleteNamespace(String name) {
+        return sql.write(c -> {
+            update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
+            return update(c, "DELETE FROM namespaces WHERE name = ?", name) > 0;
+        });
+    }
+
+    @Override
+    public List<Member> members(String namespace) {
+        return sql.read(c -> list(c, JdbcAccessStore::toMember,
+                "SELECT namespace, username, role FROM namespace_members WHERE namespace = ? ORDER BY username", namespace));
+    }
+
+    @Override
+    public List<Member> memberships(String username) {
+        return sql.read(c -> list(c, JdbcAccessStore::toMember,
+                "SELECT namespace, username, role FROM namespace_members WHERE username = ? ORDER BY namespace", username));
+    }
+
+    @Override
+    public void setMember(String namespace, String username, Role role) {
+        sql.write(c -> update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, ?) "
+                + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", namespace, username, role.wire()));
+    }
+
+    @Override
+    public boolean removeMember(String namespace, String username) {
+        return sql.write(c -> update(c, "DELETE FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username) > 0);
+    }
+
+    private static Namespace toNamespace(ResultSet rs) throws SQLException {
+        return new Namespace(rs.getString(1), "public".equals(rs.getString(2)), rs.getLong(3));
+    }
+
+    private static Member toMember(ResultSet rs) throws SQLException {
+        return new Member(rs.getString(1), rs.getString(2), Role.parse(rs.getString(3)));
+    }
+
+    // --- API tokens ---------------------------------------------------------------------------
+
+    @Override
+    public void createToken(ApiToken t) {
+        sql.write(c -> update(c, "INSERT INTO api_tokens (" + TOKEN_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                t.id(), t.owner(), t.name(), t.secretHash(), scopesJson(t.scopes()), t.expiresAt(), t.lastUsedAt(),
+                t.createdAt(), t.revoked()));
+    }
+
+    @Override
+    public Optional<ApiToken> tokenBySecretHash(String secretHash) {
+        return sql.read(c -> one(c, JdbcAccessStore::toToken, "SELECT " + TOKEN_COLUMNS + " FROM api_tokens WHERE secret_hash = ?", secretHash));
+    }
+
+    @Override
+    public List<ApiToken> tokens(String owner) {
+        return sql.read(c -> owner == null
+                ? list(c, JdbcAccessStore::toToken, "SELECT " + TOKEN_COLUMNS + " FROM api_tokens ORDER BY owner, name")
+                : list(c, JdbcAccessStore::toToken, "SELECT " + TOKEN_COLUMNS + " FROM api_tokens WHERE owner = ? ORDER BY name", owner));
+    }
+
+    @Override
+    public boolean revokeToken(String id, String owner) {
+        return sql.write(c -> owner == null
+                ? update(c, "UPDATE api_tokens SET revoked = ? WHERE id = ?", true, id) > 0
+                : update(c, "UPDATE api_tokens SET revoked = ? WHERE id = ? AND owner = ?", true, id, owner) > 0);
+    }
+
+    @Override
+    public void touchToken(String id, long when) {
+        sql.write(c -> update(c, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", when, id));
+    }
+
+    private static ApiToken toToken(ResultSet rs) throws SQLException {
+        long expires = rs.getLong(6);
+        Long expiresAt = rs.wasNull() ? null : expires;
+        long used = rs.getLong(7);
+        Long lastUsed = rs.wasNull() ? null : used;
+        return new ApiToken(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), parseScopes(rs.getString(5)),
+                expiresAt, lastUsed, rs.getLong(8), rs.getBoolean(9));
+    }
+
+    private static String scopesJson(List<TokenScope> scopes) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (TokenScope s : scopes) {
+            out.add(Map.of("namespace", s.namespace(), "actions", s.actions().stream().map(Action::wire).sorted().toList()));
+        }
+        try {
+            return JSON.writeValueAsString(out);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<TokenScope> parseScopes(String json) {
+        try {
+            List<Map<String, Object>> raw = JSON.readValue(json, new TypeReference<>() {
+            });
+            List<TokenScope> out = new ArrayList<>();
+            for (Map<String, Object> m : raw) {
+                Set<Action> actions = EnumSet.noneOf(Action.class);
+                for (Object a : (List<?>) m.get("actions")) {
+                    actions.addAll(Action.parseScopeAction(String.valueOf(a)));
+                }
+                out.add(new TokenScope(String.valueOf(m.get("namespace")), actions));
+            }
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored token scopes are not JSON", e);
+        }
+    }
+
+    // --- signing key --------------------------------------------------------------------------
+
+    @Override
+    public Optional<String[]> signingKey() {
+        return sql.read(c -> one(c, rs -> new String[]{rs.getString(1), rs.getString(2), rs.getString(3)},
+                "SELECT kid, algorithm, private_key FROM signing_keys ORDER BY created_at LIMIT 1"));
+    }
+
+    @Override
+    public String[] saveSigningKey(String kid, String algorithm, String privateKey) {
+        return sql.write(c -> {
+            Optional<String[]> existing = one(c, rs -> new String[]{rs.getString(1), rs.getString(2), rs.getString(3)},
+                    "SELECT kid, algorithm, private_key FROM signing_keys ORDER BY created_at LIMIT 1");
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            update(c, "INSERT INTO signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)",
+                    kid, algorithm, privateKey, System.currentTimeMillis());
+            return new String[]{kid, algorithm, privateKey};
+        });
+    }
+
+    // --- audit --------------------------------------------------------------------------------
+
+    @Override
+    public void appendAudit(List<AuditEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        sql.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO audit_events (at, actor, action, target, client, success, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                for (AuditEvent e : events) {
+                    ps.setLong(1, e.at());
+                    ps.setString(2, e.actor());
+                    ps.setString(3, e.action());
+                    ps.setString(4, e.target());
+                    ps.setString(5, e.client());
+                    ps.setBoolean(6, e.success());
+                    ps.setString(7, e.detail());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<AuditEvent> audit(AuditQuery q) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (q.actor() != null) {
+            where.append(" AND actor = ?");
+            args.add(q.actor());
+        }
+        if (q.action() != null) {
+            where.append(" AND action = ?");
+            args.add(q.action());
+        }
+        if (q.target() != null) {
+            where.append(" AND target = ?");
+            args.add(q.target());
+        }
+        if (q.since() != null) {
+            where.append(" AND at >= ?");
+            args.add(q.since());
+        }
+        if (q.beforeId() != null) {
+            where.append(" AND id < ?");
+            args.add(q.beforeId());
+        }
+        args.add(q.limit());
+        return sql.read(c -> list(c, rs -> new AuditEvent(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getString(8)),
+                "SELECT id, at, actor, action, target, client, success, detail FROM audit_events" + where + " ORDER BY id DESC LIMIT ?",
+                args.toArray()));
+    }
+
+    // --- repositories -------------------------------------------------------------------------
+
+    @Override
+    public Optional<String> repositoryDescription(String repository) {
+        return sql.read(c -> one(c, rs -> rs.getString(1), "SELECT description FROM repositories WHERE name = ?", repository));
+    }
+
+    @Override
+    public boolean setRepositoryDescription(String repository, String description) {
+        return sql.write(c -> update(c, "UPDATE repositories SET description = ? WHERE name = ?", description, repository) > 0);
+    }
+
+    @Override
+    public List<RepositoryInfo> repositoryInfos(String prefix, String last, int limit) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (prefix != null) {
+            // Byte-order range: "team" and "team/..." but not "teamx" ('0' follows '/').
+            where.append(" AND (r.name = ? OR (r.name > ? AND r.name < ?))");
+            args.add(prefix);
+            args.add(prefix + "/");
+            args.add(prefix + "0");
+        }
+        if (last != null) {
+            where.append(" AND r.name > ?");
+            args.add(last);
+        }
+        args.add(limit);
+        return sql.read(c -> list(c, rs -> new RepositoryInfo(rs.getString(1), rs.getString(2), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6), Instant.ofEpochMilli(rs.getLong(3))),
+                "SELECT r.name, r.description, r.created_at,"
+                        + " (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name),"
+                        + " (SELECT COUNT(*) FROM manifests m WHERE m.repository = r.name),"
+                        + " (SELECT COALESCE(SUM(b.size), 0) FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest"
+                        + "  WHERE rb.repository = r.name)"
+                        + " FROM repositories r" + where + " ORDER BY r.name LIMIT ?", args.toArray()));
+    }
+}
