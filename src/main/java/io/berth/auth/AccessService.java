@@ -6,7 +6,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +48,8 @@ public final class AccessService implements AutoCloseable {
     private final Cache<String, AtomicInteger> failures = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(FAILURE_WINDOW).build();
     private final Cache<String, Optional<AccessStore.User>> users = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
+    private final Cache<String, Optional<AccessStore.ApiToken>> robots = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
     private final Map<String, Long> tokenTouched = new ConcurrentHashMap<>();
     /** Checked against when a user does not exist, so timing does not reveal which names do. */
@@ -125,30 +126,20 @@ public final class AccessService implements AutoCloseable {
 
     /** Loads bcrypt users from an htpasswd file (registry:2's format); other hash kinds are skipped with a warning. */
     public int importHtpasswd(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read htpasswd file " + file + ": " + e.getMessage(), e);
-        }
-        int n = 0;
-        for (String line : lines) {
-            String l = line.strip();
-            int colon = l.indexOf(':');
-            if (l.isEmpty() || l.startsWith("#") || colon <= 0) {
-                continue;
-            }
-            String name = l.substring(0, colon);
-            String hash = l.substring(colon + 1);
-            if (!hash.startsWith("$2")) {
-                LOG.warn("htpasswd user {} skipped: only bcrypt entries are supported (htpasswd -B)", name);
-                continue;
-            }
-            store.upsertUserHash(name, hash);
-            n++;
+        List<Htpasswd.Entry> entries = Htpasswd.read(file,
+                name -> LOG.warn("htpasswd user {} skipped: only bcrypt entries are supported (htpasswd -B)", name));
+        for (Htpasswd.Entry e : entries) {
+            store.upsertUserHash(e.name(), e.bcryptHash());
         }
         credentialsChanged();
-        return n;
+        return entries.size();
+    }
+
+    /** User names double as namespace names, so they follow the repository-component grammar. */
+    public static void checkUserName(String name) {
+        if (name == null || !name.matches("[a-z0-9]+(?:[._-][a-z0-9]+)*") || name.length() > 64) {
+            throw new IllegalArgumentException("user names are 1-64 lower-case letters, digits and . _ - (a namespace is named after each user)");
+        }
     }
 
     // --- authentication -----------------------------------------------------------------------
@@ -266,12 +257,10 @@ public final class AccessService implements AutoCloseable {
         return switch (v.kind()) {
             case "user" -> user(v.subject()).map(u -> (Principal) new Principal.User(u.name(), u.admin() && !u.disabled()))
                     .orElse(Principal.ANONYMOUS);
-            case "robot" -> {
-                int plus = v.subject().indexOf('+');
-                String owner = plus < 0 ? v.subject() : v.subject().substring(0, plus);
-                // The token's grants are its authority; the robot identity is for audit and listings.
-                yield new Principal.Robot("", owner, plus < 0 ? "" : v.subject().substring(plus + 1), List.of());
-            }
+            case "robot" -> v.robotId() == null ? Principal.ANONYMOUS : robots.get(v.robotId(), store::token)
+                    .filter(t -> !t.revoked())
+                    .map(t -> (Principal) new Principal.Robot(t.id(), t.owner(), t.name(), t.scopes()))
+                    .orElse(Principal.ANONYMOUS);
             default -> Principal.ANONYMOUS;
         };
     }
@@ -284,6 +273,7 @@ public final class AccessService implements AutoCloseable {
     public void credentialsChanged() {
         verifiedCredentials.invalidateAll();
         users.invalidateAll();
+        robots.invalidateAll();
         authorizer.invalidate();
     }
 
@@ -311,7 +301,7 @@ public final class AccessService implements AutoCloseable {
             case Principal.Robot r -> "robot";
             case Principal.Anonymous a -> "anonymous";
         };
-        return tokens.issue(p.name(), kind, granted);
+        return tokens.issue(p.name(), kind, p instanceof Principal.Robot r ? r.id() : null, granted);
     }
 
     /** A new API token for {@code owner}; the returned secret is shown once and stored only hashed. */

@@ -73,6 +73,8 @@ public interface AccessStore {
 
     Optional<ApiToken> tokenBySecretHash(String secretHash);
 
+    Optional<ApiToken> token(String id);
+
     List<ApiToken> tokens(String owner);
 
     boolean revokeToken(String id, String owner);

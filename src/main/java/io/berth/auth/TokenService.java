@@ -48,7 +48,8 @@ public final class TokenService {
     private final Cache<String, Verified> verified;
 
     /** What a valid access token grants. {@code kind}: "user", "robot" or "anonymous". */
-    public record Verified(String subject, String kind, Map<String, Set<Action>> access, boolean catalog, long expiresAt) {
+    public record Verified(String subject, String kind, String robotId, Map<String, Set<Action>> access, boolean catalog,
+                           long expiresAt) {
         public Set<Action> actionsOn(String repository) {
             return access.getOrDefault(repository, Set.of());
         }
@@ -93,7 +94,7 @@ public final class TokenService {
     }
 
     /** An access token for {@code subject} granting {@code scopes} (already intersected with what it may do). */
-    public String issue(String subject, String kind, List<Scope> scopes) {
+    public String issue(String subject, String kind, String robotId, List<Scope> scopes) {
         List<Map<String, Object>> access = new ArrayList<>();
         for (Scope s : scopes) {
             Map<String, Object> entry = new HashMap<>();
@@ -108,6 +109,7 @@ public final class TokenService {
                 .issueTime(new Date(now)).notBeforeTime(new Date(now - 1000)).expirationTime(new Date(now + lifetime.toMillis()))
                 .jwtID(UUID.randomUUID().toString())
                 .claim("kind", kind)
+                .claim("rid", robotId)
                 .claim("access", access)
                 .build();
         return sign(claims);
@@ -155,7 +157,7 @@ public final class TokenService {
                 return Optional.empty();
             }
             Verified v = new Verified(c.getSubject() == null ? "" : c.getSubject(), String.valueOf(c.getClaim("kind")),
-                    readAccess(c), readCatalog(c), c.getExpirationTime().getTime());
+                    (String) c.getClaim("rid"), readAccess(c), readCatalog(c), c.getExpirationTime().getTime());
             verified.put(token, v);
             return Optional.of(v);
         } catch (ParseException | RuntimeException e) {

@@ -145,7 +145,7 @@ public final class AdminApi extends Handler.Abstract {
         requireAdmin(p);
         JsonNode body = json(ex);
         String name = text(body, "name", true);
-        checkUserName(name);
+        AccessService.checkUserName(name);
         String password = text(body, "password", true);
         Passwords.checkLength(password);
         if (!access.store().createUser(name, access.passwords().hash(password), body.path("admin").asBoolean(false))) {
@@ -200,12 +200,6 @@ public final class AdminApi extends Handler.Abstract {
         out.put("disabled", u.disabled());
         out.put("created", Instant.ofEpochMilli(u.createdAt()).toString());
         return out;
-    }
-
-    static void checkUserName(String name) {
-        if (!name.matches("[a-z0-9]+(?:[._-][a-z0-9]+)*") || name.length() > 64) {
-            throw new IllegalArgumentException("user names are 1-64 lower-case letters, digits and . _ - (a namespace is named after each user)");
-        }
     }
 
     // --- namespaces ---------------------------------------------------------------------------

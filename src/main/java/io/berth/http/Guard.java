@@ -45,9 +45,7 @@ final class Guard {
                 }
             }
             case CATALOG -> {
-                if (!caller.presentedCredentials()) {
-                    throw challenge(ex, "registry:catalog:*", false, "authentication required");
-                }
+                // Anyone may list; the listing shows only what the caller may read.
                 if (caller.token() != null && !caller.token().catalog()) {
                     throw challenge(ex, "registry:catalog:*", true, "the token does not grant registry:catalog:*");
                 }

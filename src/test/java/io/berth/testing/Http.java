@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 
 /** A small real-HTTP client for tests: java.net.http over loopback, no mocks. */
-public final class Http {
+public class Http {
     public static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient client;
     private final String base;

@@ -197,6 +197,11 @@ final class JdbcAccessStore implements AccessStore {
     }
 
     @Override
+    public Optional<ApiToken> token(String id) {
+        return sql.read(c -> one(c, JdbcAccessStore::toToken, "SELECT " + TOKEN_COLUMNS + " FROM api_tokens WHERE id = ?", id));
+    }
+
+    @Override
     public List<ApiToken> tokens(String owner) {
         return sql.read(c -> owner == null
                 ? list(c, JdbcAccessStore::toToken, "SELECT " + TOKEN_COLUMNS + " FROM api_tokens ORDER BY owner, name")

@@ -1,0 +1,195 @@
+package io.berth.cli;
+
+import io.berth.auth.AccessStore;
+import io.berth.auth.Passwords;
+import io.berth.config.BerthConfig;
+import io.berth.config.ConfigException;
+import io.berth.config.Settings;
+import io.berth.metadata.jdbc.JdbcMetadataStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code berth user ...}: manage users offline, against the same data directory or database the
+ * server uses (safe while it runs). A running server notices changes within seconds.
+ */
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users (works offline on the data directory or database).",
+        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.List.class,
+                UserCommand.Disable.class, UserCommand.ImportHtpasswd.class})
+final class UserCommand {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (as for serve)", scope = picocli.CommandLine.ScopeType.INHERIT)
+    Path config;
+
+    /** Opens the store the server would use; the caller closes the returned metadata store. */
+    JdbcMetadataStore open() {
+        BerthConfig cfg = BerthConfig.from(Settings.load(config, System.getenv()));
+        return cfg.databaseUrl() == null
+                ? JdbcMetadataStore.sqlite(cfg.rootDirectory().resolve("berth.db"))
+                : JdbcMetadataStore.postgres(cfg.databaseUrl(), 2);
+    }
+
+    int bcryptCost() {
+        return BerthConfig.from(Settings.load(config, System.getenv())).auth().bcryptCost();
+    }
+
+    abstract static class Sub implements Callable<Integer> {
+        @ParentCommand
+        UserCommand parent;
+
+        @Override
+        public Integer call() {
+            try (JdbcMetadataStore meta = parent.open()) {
+                return run(meta.accessStore());
+            } catch (ConfigException | IllegalArgumentException e) {
+                System.err.println("berth: " + e.getMessage());
+                return 2;
+            }
+        }
+
+        abstract int run(AccessStore store);
+
+        String readPassword(boolean fromStdin, String given) {
+            if (given != null) {
+                return given;
+            }
+            try {
+                if (fromStdin || System.console() == null) {
+                    String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                    if (line == null || line.isEmpty()) {
+                        throw new IllegalArgumentException("no password on standard input");
+                    }
+                    return line;
+                }
+                char[] a = System.console().readPassword("Password: ");
+                char[] b = System.console().readPassword("Again: ");
+                if (a == null || !new String(a).equals(new String(b))) {
+                    throw new IllegalArgumentException("the passwords do not match");
+                }
+                return new String(a);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read the password: " + e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "add", description = "Create a user (and their personal namespace).")
+    static final class Add extends Sub {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--admin", description = "make the user a global admin")
+        boolean admin;
+        @Option(names = "--password-stdin", description = "read the password from standard input")
+        boolean stdin;
+        @Option(names = "--password", description = "the password (visible in the process list; prefer --password-stdin)")
+        String password;
+
+        @Override
+        int run(AccessStore store) {
+            io.berth.auth.AccessService.checkUserName(name);
+            String pw = readPassword(stdin, password);
+            Passwords.checkLength(pw);
+            if (!store.createUser(name, new Passwords(parent.bcryptCost()).hash(pw), admin)) {
+                System.err.println("berth: user " + name + " already exists");
+                return 1;
+            }
+            System.out.println("created user " + name + (admin ? " (admin)" : ""));
+            return 0;
+        }
+    }
+
+    @Command(name = "passwd", description = "Set a user's password.")
+    static final class Passwd extends Sub {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--password-stdin", description = "read the password from standard input")
+        boolean stdin;
+        @Option(names = "--password", description = "the password (prefer --password-stdin)")
+        String password;
+
+        @Override
+        int run(AccessStore store) {
+            String pw = readPassword(stdin, password);
+            Passwords.checkLength(pw);
+            if (!store.updateUser(name, new Passwords(parent.bcryptCost()).hash(pw), null, null)) {
+                System.err.println("berth: no user " + name);
+                return 1;
+            }
+            System.out.println("password changed for " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Delete a user (their API tokens are revoked).")
+    static final class Remove extends Sub {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run(AccessStore store) {
+            if (!store.deleteUser(name)) {
+                System.err.println("berth: no user " + name);
+                return 1;
+            }
+            System.out.println("deleted user " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", description = "List users.")
+    static final class List extends Sub {
+        @Override
+        int run(AccessStore store) {
+            System.out.printf("%-24s %-6s %-9s %s%n", "NAME", "ADMIN", "DISABLED", "CREATED");
+            for (AccessStore.User u : store.users()) {
+                System.out.printf("%-24s %-6s %-9s %s%n", u.name(), u.admin(), u.disabled(), Instant.ofEpochMilli(u.createdAt()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "disable", description = "Disable a user (or --enable them again).")
+    static final class Disable extends Sub {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--enable", description = "enable instead")
+        boolean enable;
+
+        @Override
+        int run(AccessStore store) {
+            if (!store.updateUser(name, null, null, !enable)) {
+                System.err.println("berth: no user " + name);
+                return 1;
+            }
+            System.out.println((enable ? "enabled " : "disabled ") + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "import-htpasswd", description = "Import users from a registry:2 htpasswd file (bcrypt entries keep working).")
+    static final class ImportHtpasswd extends Sub {
+        @Parameters(paramLabel = "FILE")
+        Path file;
+
+        @Override
+        int run(AccessStore store) {
+            java.util.List<io.berth.auth.Htpasswd.Entry> entries = io.berth.auth.Htpasswd.read(file,
+                    name -> System.err.println("skipped " + name + ": not a bcrypt entry (use htpasswd -B)"));
+            for (io.berth.auth.Htpasswd.Entry e : entries) {
+                store.upsertUserHash(e.name(), e.bcryptHash());
+            }
+            int n = entries.size();
+            System.out.println("imported " + n + " users");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.berth.auth;
+
+import io.berth.testing.Http;
+import io.berth.testing.TestServer;
+
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Users, namespaces and tokens set up through the real admin API of a test server. */
+final class AuthFixture {
+    static final String PASSWORD = "s3cret-pass";
+    final TestServer server;
+    final Http admin;
+
+    AuthFixture(TestServer server) {
+        this.server = server;
+        this.admin = server.http();
+    }
+
+    void user(String name) {
+        HttpResponse<byte[]> r = admin.method("POST", "/api/v1/users",
+                ("{\"name\":\"" + name + "\",\"password\":\"" + PASSWORD + "\"}").getBytes(), "Content-Type", "application/json");
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+    }
+
+    void namespace(String name, boolean isPublic) {
+        HttpResponse<byte[]> r = admin.method("POST", "/api/v1/namespaces",
+                ("{\"name\":\"" + name + "\",\"visibility\":\"" + (isPublic ? "public" : "private") + "\"}").getBytes());
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+    }
+
+    void member(String ns, String user, String role) {
+        HttpResponse<byte[]> r = admin.method("PUT", "/api/v1/namespaces/" + ns + "/members/" + user,
+                ("{\"role\":\"" + role + "\"}").getBytes());
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+    }
+
+    /** Creates an API token as {@code owner}; returns the secret. */
+    String apiToken(String owner, String name, String scopesJson) {
+        Http as = as(owner, PASSWORD);
+        HttpResponse<byte[]> r = as.method("POST", "/api/v1/tokens",
+                ("{\"name\":\"" + name + "\",\"scopes\":" + scopesJson + "}").getBytes());
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+        return Http.json(r).path("token").asText();
+    }
+
+    Http as(String user, String password) {
+        return new Http(server.url(), user, password);
+    }
+
+    /** A bearer token from the token endpoint (anonymous when user is null). */
+    String token(String user, String password, String... scopes) {
+        StringBuilder q = new StringBuilder("/auth/token?service=berth");
+        for (String s : scopes) {
+            q.append("&scope=").append(URLEncoder.encode(s, StandardCharsets.UTF_8));
+        }
+        HttpResponse<byte[]> r = user == null ? server.anonymous().get(q.toString())
+                : server.anonymous().get(q.toString(), "Authorization", basic(user, password));
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+        return Http.json(r).path("token").asText();
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+}
