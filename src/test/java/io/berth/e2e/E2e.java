@@ -78,7 +78,19 @@ final class E2e implements AutoCloseable {
     // --- running the clients -----------------------------------------------------------------
 
     Tools.Result run(String... command) {
-        return Tools.run(dir, env, TIMEOUT_SECONDS, command);
+        long began = System.nanoTime();
+        Tools.Result r = Tools.run(dir, env, TIMEOUT_SECONDS, command);
+        System.out.printf("[e2e] %5.2fs exit %d: %s%n", (System.nanoTime() - began) / 1e9, r.exitCode(), summary(command));
+        return r;
+    }
+
+    /** The command as a log line: private storage arguments left out, the test directory shortened. */
+    private String summary(String... command) {
+        String line = String.join(" ", command)
+                .replaceAll(" --storage-driver vfs --root \\S+ --runroot \\S+", "")
+                .replaceAll(" --tmpdir \\S+ --events-backend none --cgroup-manager cgroupfs", "")
+                .replace(dir.toString(), "$T");
+        return line.length() > 200 ? line.substring(0, 200) + " …" : line;
     }
 
     Tools.Result skopeo(String... args) {
