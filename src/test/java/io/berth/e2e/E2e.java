@@ -93,6 +93,11 @@ final class E2e implements AutoCloseable {
         return line.length() > 200 ? line.substring(0, 200) + " …" : line;
     }
 
+    /** curl, never through a proxy from the environment: the registry is on loopback. */
+    Tools.Result curl(String... args) {
+        return run(concat(List.of("curl", "--noproxy", "*"), args));
+    }
+
     Tools.Result skopeo(String... args) {
         return run(concat(List.of("skopeo"), args));
     }
