@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -46,9 +47,23 @@ final class E2e implements AutoCloseable {
     private E2e(Path dir, TestServer server) {
         this.dir = dir;
         this.server = server;
-        this.http = new Http(server.url());
+        this.http = server.http();
         Path tmp = mkdirs(dir.resolve("tmp"));
         env.put("TMPDIR", tmp.toString());
+        // Every client reads its credentials from this test's own auth file (as written by podman login).
+        env.put("REGISTRY_AUTH_FILE", authFile().toString());
+        writeAdminCredentials();
+    }
+
+    /** The containers-auth.json file the clients use (REGISTRY_AUTH_FILE). */
+    Path authFile() {
+        return dir.resolve("auth.json");
+    }
+
+    /** Stores the test server's admin credentials for this registry in {@link #authFile()}. */
+    void writeAdminCredentials() {
+        String basic = Base64.getEncoder().encodeToString(("admin:" + TestServer.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        write(authFile(), ("{\"auths\":{\"" + host() + "\":{\"auth\":\"" + basic + "\"}}}").getBytes(StandardCharsets.UTF_8));
     }
 
     /** A plain-HTTP Berth with its data under {@code dir}. */
@@ -93,9 +108,9 @@ final class E2e implements AutoCloseable {
         return line.length() > 200 ? line.substring(0, 200) + " …" : line;
     }
 
-    /** curl, never through a proxy from the environment: the registry is on loopback. */
+    /** curl as admin (Basic), never through a proxy from the environment: the registry is on loopback. */
     Tools.Result curl(String... args) {
-        return run(concat(List.of("curl", "--noproxy", "*"), args));
+        return run(concat(List.of("curl", "--noproxy", "*", "-u", "admin:" + TestServer.ADMIN_PASSWORD), args));
     }
 
     Tools.Result skopeo(String... args) {

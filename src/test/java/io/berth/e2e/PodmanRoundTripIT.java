@@ -2,6 +2,7 @@ package io.berth.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Http;
+import io.berth.testing.TestServer;
 import io.berth.testing.Tools;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,11 +10,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** podman pull, tag, push to another repository, rmi, and pull back. */
+/** podman login, pull, tag, push to another repository, rmi, pull back, and logout. */
 class PodmanRoundTripIT {
     @TempDir
     Path tmp;
@@ -41,6 +43,16 @@ class PodmanRoundTripIT {
         e2e.buildah("push", "--tls-verify=false", source, e2e.ref("e2e/source:v1")).orFail();
         e2e.buildah("rmi", "--all").orFail();
         assertThat(e2e.podman("images", "-q").orFail().output().trim()).isEmpty();
+
+        // Authentication is on: without credentials podman is refused; podman login gets it in.
+        E2e.write(e2e.authFile(), "{}".getBytes(StandardCharsets.UTF_8));
+        Tools.Result anonymous = e2e.podman("pull", "--tls-verify=false", source);
+        assertThat(anonymous.exitCode()).as(anonymous.output()).isNotZero();
+        assertThat(anonymous.output()).containsIgnoringCase("unauthorized");
+        Tools.Result wrong = e2e.podman("login", "--tls-verify=false", "-u", "admin", "-p", "not-the-password", e2e.host());
+        assertThat(wrong.exitCode()).as(wrong.output()).isNotZero();
+        e2e.podman("login", "--tls-verify=false", "-u", "admin", "-p", TestServer.ADMIN_PASSWORD, e2e.host()).orFail();
+        assertThat(E2e.json(e2e.authFile()).path("auths").has(e2e.host())).isTrue();
 
         e2e.podman("pull", "--tls-verify=false", source).orFail();
         assertThat(e2e.podman("images", "-q", "--no-trunc").orFail().output().trim()).isEqualTo(imageId);
@@ -71,5 +83,10 @@ class PodmanRoundTripIT {
         assertThat(E2e.texts(inspect.path("RepoDigests"))).contains(e2e.host() + "/e2e/copied/app@" + pushedDigest);
         assertThat(E2e.texts(inspect.path("Config").path("Env"))).contains("GREETING=hello");
         assertThat(inspect.path("Labels").path("org.example.team").asText()).isEqualTo("berth");
+
+        // After podman logout the registry refuses again.
+        e2e.podman("logout", e2e.host()).orFail();
+        e2e.podman("rmi", copy).orFail();
+        assertThat(e2e.podman("pull", "--tls-verify=false", copy).exitCode()).isNotZero();
     }
 }
