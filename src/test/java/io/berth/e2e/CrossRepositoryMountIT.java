@@ -1,0 +1,124 @@
+package io.berth.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.testing.Http;
+import io.berth.testing.Tools;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Pushing an image a second time into another repository mounts its layer instead of uploading it. */
+class CrossRepositoryMountIT {
+    private static final int PAYLOAD = 256 * 1024;
+    private static final Map<String, String> MOUNTED = Map.of("route", "uploads", "method", "POST", "status", "201");
+    private static final String BYTES_IN = "berth_blob_bytes_received_total";
+
+    @TempDir
+    Path tmp;
+    E2e e2e;
+
+    @BeforeEach
+    void start() {
+        Tools.require("buildah");
+        Tools.require("skopeo");
+        e2e = E2e.start(tmp);
+    }
+
+    @AfterEach
+    void stop() {
+        if (e2e != null) {
+            e2e.close();
+        }
+    }
+
+    @Test
+    void skopeoPushToASecondRepositoryMountsTheLayer() {
+        // A local OCI layout of an image with one large, incompressible layer.
+        String imageId = e2e.buildSampleApp("localhost/e2e/mount:v1", PAYLOAD);
+        Path layoutDir = tmp.resolve("layout");
+        e2e.buildah("push", "localhost/e2e/mount:v1", "oci:" + layoutDir + ":v1").orFail();
+        E2e.OciLayout layout = new E2e.OciLayout(layoutDir);
+        JsonNode layer = layout.manifest().path("layers").get(0);
+        String layerDigest = layer.path("digest").asText();
+        long layerSize = layer.path("size").asLong();
+        assertThat(layerSize).isGreaterThan(PAYLOAD);
+
+        // First push: everything is uploaded.
+        double bytesBefore = e2e.metric(BYTES_IN, Map.of());
+        e2e.skopeo("copy", "--dest-tls-verify=false", "oci:" + layoutDir + ":v1", e2e.ref("e2e/src:v1")).orFail();
+        double firstPush = e2e.metric(BYTES_IN, Map.of()) - bytesBefore;
+        assertThat(firstPush).isGreaterThanOrEqualTo(layerSize);
+
+        // Second push of the same image to another repository: skopeo asks to mount the layer from the
+        // first, Berth answers 201, and the layer's bytes are not sent again.
+        double mountsBefore = e2e.metric("berth_http_requests_total", MOUNTED);
+        double bytesBeforeSecond = e2e.metric(BYTES_IN, Map.of());
+        Tools.Result second = e2e.skopeo("--debug", "copy", "--dest-tls-verify=false", "oci:" + layoutDir + ":v1",
+                e2e.ref("e2e/dst:v1")).orFail();
+        String encodedLayer = layerDigest.replace(":", "%3A");
+        assertThat(second.output()).contains("Trying to mount").contains("mount=" + encodedLayer).contains("from=e2e%2Fsrc")
+                .contains("mount OK");
+        assertThat(e2e.metric("berth_http_requests_total", MOUNTED) - mountsBefore).isGreaterThanOrEqualTo(1);
+        double secondPush = e2e.metric(BYTES_IN, Map.of()) - bytesBeforeSecond;
+        assertThat(secondPush).as("bytes uploaded by the second push").isLessThan(layerSize);
+        assertThat(e2e.http.head("/v2/e2e/dst/blobs/" + layerDigest).headers().firstValueAsLong("Content-Length"))
+                .hasValue(layerSize);
+
+        // Pulling from the second repository gives the same image.
+        Path pulled = tmp.resolve("pulled-dst");
+        e2e.skopeo("copy", "--src-tls-verify=false", e2e.ref("e2e/dst:v1"), "oci:" + pulled + ":v1").orFail();
+        E2e.OciLayout dst = new E2e.OciLayout(pulled);
+        assertThat(dst.manifest().path("config").path("digest").asText()).isEqualTo(imageId);
+        assertThat(dst.manifest().path("layers").get(0).path("digest").asText()).isEqualTo(layerDigest);
+        assertThat(Http.sha256(dst.blobBytes(layerDigest))).isEqualTo(layerDigest);
+    }
+
+    @Test
+    void blobsPushedBySkopeoMountOverTheApiAndPullWithSkopeo() {
+        String imageId = e2e.buildSampleApp("localhost/e2e/mount:v2", PAYLOAD);
+        Path layoutDir = tmp.resolve("layout");
+        e2e.buildah("push", "localhost/e2e/mount:v2", "oci:" + layoutDir + ":v2").orFail();
+        Path digestFile = tmp.resolve("src.digest");
+        e2e.skopeo("copy", "--dest-tls-verify=false", "--digestfile", digestFile.toString(), "oci:" + layoutDir + ":v2",
+                e2e.ref("e2e/origin:v2")).orFail();
+        String manifestDigest = E2e.readString(digestFile).trim();
+        HttpResponse<byte[]> source = e2e.getManifest("e2e/origin", manifestDigest, E2e.OCI_MANIFEST);
+        JsonNode manifest = E2e.parse(source.body());
+        String layerDigest = manifest.path("layers").get(0).path("digest").asText();
+        String configDigest = manifest.path("config").path("digest").asText();
+        assertThat(configDigest).isEqualTo(imageId);
+
+        // Not yet in the target repository; a mount from a repository without the blob falls back to an upload session.
+        assertThat(e2e.http.head("/v2/e2e/mounted/blobs/" + layerDigest).statusCode()).isEqualTo(404);
+        HttpResponse<byte[]> fallback = e2e.http.method("POST", "/v2/e2e/mounted/blobs/uploads/?mount=" + layerDigest
+                + "&from=e2e/nowhere", null);
+        assertThat(fallback.statusCode()).isEqualTo(202);
+        String session = fallback.headers().firstValue("Location").orElseThrow();
+        assertThat(e2e.http.method("DELETE", session, null).statusCode()).isEqualTo(204);
+
+        double bytesBefore = e2e.metric(BYTES_IN, Map.of());
+        for (String digest : new String[]{configDigest, layerDigest}) {
+            HttpResponse<byte[]> mount = e2e.http.method("POST", "/v2/e2e/mounted/blobs/uploads/?mount=" + digest
+                    + "&from=e2e/origin", null);
+            assertThat(mount.statusCode()).as("mount %s", digest).isEqualTo(201);
+            assertThat(mount.headers().firstValue("Location")).hasValue("/v2/e2e/mounted/blobs/" + digest);
+            assertThat(mount.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+        }
+        assertThat(e2e.metric(BYTES_IN, Map.of())).isEqualTo(bytesBefore);
+        assertThat(e2e.http.pushManifest("e2e/mounted", "v2", E2e.OCI_MANIFEST, source.body())).isEqualTo(manifestDigest);
+
+        Path pulled = tmp.resolve("pulled-mounted");
+        e2e.skopeo("copy", "--src-tls-verify=false", e2e.ref("e2e/mounted:v2"), "oci:" + pulled + ":v2").orFail();
+        E2e.OciLayout out = new E2e.OciLayout(pulled);
+        assertThat(out.manifestDigest()).isEqualTo(manifestDigest);
+        assertThat(Http.sha256(out.blobBytes(layerDigest))).isEqualTo(layerDigest);
+        assertThat(Http.sha256(out.blobBytes(configDigest))).isEqualTo(configDigest);
+    }
+}
