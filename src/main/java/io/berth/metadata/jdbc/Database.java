@@ -28,6 +28,11 @@ final class Database implements AutoCloseable {
     }
 
     static Database sqlite(Path file, int readers) {
+        try {
+            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (java.io.IOException e) {
+            throw new io.berth.metadata.MetadataUnavailableException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
+        }
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         HikariDataSource writer = pool("berth-sqlite-writer", url, sqliteProperties(true), 1);
         HikariDataSource reader = pool("berth-sqlite-reader", url, sqliteProperties(false), readers);

@@ -1,0 +1,68 @@
+package io.berth.cli;
+
+import io.berth.testing.Http;
+import io.berth.testing.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `berth user ...` works offline on the data directory, and the server honours what it wrote. */
+class UserCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private String run(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int code = new CommandLine(new Main()).execute(args);
+            assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void addListPasswdDisableRemoveAndImport() throws Exception {
+        Path config = dir.resolve("berth.yml");
+        Path data = dir.resolve("data");
+        Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
+        String c = "--config=" + config;
+
+        assertThat(run("user", "add", "bob", "--password", "first-pw", c)).contains("created user bob");
+        assertThat(run("user", "add", "root2", "--admin", "--password", "pw2", c)).contains("(admin)");
+        assertThat(run("user", "ls", c)).contains("bob", "root2");
+        run("user", "passwd", "bob", "--password", "second-pw", c);
+
+        Path htpasswd = dir.resolve("htpasswd");
+        Files.writeString(htpasswd, "carl:" + at.favre.lib.crypto.bcrypt.BCrypt.with(at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y)
+                .hashToString(4, "carl-pw".toCharArray()) + "\n");
+        assertThat(run("user", "import-htpasswd", htpasswd.toString(), c)).contains("imported 1 users");
+
+        try (TestServer server = TestServer.start(data, Map.of())) {
+            assertThat(new Http(server.url(), "bob", "second-pw").get("/v2/").statusCode()).isEqualTo(200);
+            assertThat(new Http(server.url(), "bob", "first-pw").get("/v2/").statusCode()).isEqualTo(401);
+            assertThat(new Http(server.url(), "carl", "carl-pw").get("/v2/").statusCode()).isEqualTo(200);
+            assertThat(new Http(server.url(), "root2", "pw2").get("/api/v1/users").statusCode()).isEqualTo(200);
+        }
+        run("user", "disable", "bob", c);
+        run("user", "rm", "carl", c);
+        try (TestServer server = TestServer.start(data, Map.of())) {
+            assertThat(new Http(server.url(), "bob", "second-pw").get("/v2/").statusCode()).isEqualTo(401);
+            assertThat(new Http(server.url(), "carl", "carl-pw").get("/v2/").statusCode()).isEqualTo(401);
+        }
+        assertThat(run("user", "ls", c)).doesNotContain("carl");
+    }
+}
