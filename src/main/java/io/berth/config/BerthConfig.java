@@ -1,8 +1,13 @@
 package io.berth.config;
 
 import io.berth.auth.AuthSettings;
+import io.berth.proxy.Upstream;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -26,7 +31,8 @@ public record BerthConfig(
         Duration uploadPurgeAge,
         Duration uploadPurgeInterval,
         Duration shutdownGrace,
-        AuthSettings auth) {
+        AuthSettings auth,
+        List<Upstream> upstreams) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
@@ -63,7 +69,43 @@ public record BerthConfig(
                 s.duration("storage.maintenance.uploadpurging.age", Duration.ofHours(168)),
                 s.duration("storage.maintenance.uploadpurging.interval", Duration.ofHours(24)),
                 s.duration("http.draintimeout", Duration.ofSeconds(30)),
-                auth(s));
+                auth(s),
+                upstreams(s));
+    }
+
+    /** Berth's list of upstreams, plus registry:2's single mirror (proxy.remoteurl) at the root. */
+    private static List<Upstream> upstreams(Settings s) {
+        List<Upstream> out = new ArrayList<>();
+        int i = 0;
+        for (Settings u : s.objects("berth.proxy.upstreams")) {
+            String where = "berth.proxy.upstreams[" + i++ + "]";
+            String name = u.string("name", null);
+            String url = u.string("url", null);
+            String namespace = u.string("namespace", name);
+            if (url == null || namespace == null || !namespace.matches("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*")) {
+                throw new ConfigException(where + " needs a url and a name or namespace (a lower-case repository path component)");
+            }
+            out.add(new Upstream(name == null ? namespace : name, upstreamUrl(url, where), namespace, u.string("username", null),
+                    u.string("password", null), u.duration("ttl", Duration.ofMinutes(5)), u.strings("allow"), u.bool("enabled", true)));
+        }
+        String remote = s.string("proxy.remoteurl", null);
+        if (remote != null && !remote.isBlank()) {
+            out.add(new Upstream("mirror", upstreamUrl(remote, "proxy.remoteurl"), "", s.string("proxy.username", null),
+                    s.string("proxy.password", null), s.duration("proxy.ttl", Duration.ofMinutes(5)), List.of(), true));
+        }
+        return out;
+    }
+
+    private static URI upstreamUrl(String url, String where) {
+        try {
+            URI u = new URI(url.endsWith("/") ? url : url + "/");
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                throw new URISyntaxException(url, "not an http(s) URL");
+            }
+            return u;
+        } catch (URISyntaxException e) {
+            throw new ConfigException(where + " must be an http(s) URL, not \"" + url + "\"");
+        }
     }
 
     private static AuthSettings auth(Settings s) {

@@ -115,6 +115,35 @@ public final class Settings {
         return out;
     }
 
+    /** A list of mappings (e.g. the cache's upstreams), each as its own Settings. */
+    public java.util.List<Settings> objects(String dotted) {
+        java.util.List<Settings> out = new java.util.ArrayList<>();
+        node(dotted).filter(JsonNode::isArray).ifPresent(a -> a.forEach(n -> {
+            if (!n.isObject()) {
+                throw new ConfigException("every entry of " + dotted + " must be a mapping");
+            }
+            out.add(new Settings((ObjectNode) n));
+        }));
+        return out;
+    }
+
+    /** A list of strings (a YAML sequence, or one comma-separated string from the environment). */
+    public java.util.List<String> strings(String dotted) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        node(dotted).ifPresent(n -> {
+            if (n.isArray()) {
+                n.forEach(v -> out.add(v.asText()));
+            } else {
+                for (String part : n.asText().split(",")) {
+                    if (!part.isBlank()) {
+                        out.add(part.trim());
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
     public String string(String dotted, String fallback) {
         return node(dotted).map(n -> n.isObject() ? n.path("type").asText(fallback) : n.asText()).orElse(fallback);
     }

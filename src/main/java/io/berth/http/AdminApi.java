@@ -418,7 +418,7 @@ public final class AdminApi extends Handler.Abstract {
                 for (AccessStore.RepositoryInfo r : batch) {
                     cursor = r.name();
                     if ((q == null || r.name().contains(q)) && authz.canRead(p, r.name()) && out.size() <= limit) {
-                        out.add(repoJson(r));
+                        out.add(repoJson(r, registry));
                     }
                 }
             }
@@ -436,7 +436,7 @@ public final class AdminApi extends Handler.Abstract {
         }
         switch (ex.method) {
             case "GET" -> {
-                Map<String, Object> out = repoJson(info.get());
+                Map<String, Object> out = repoJson(info.get(), registry);
                 out.put("tagNames", registry.tags(name, null, 1000));
                 out.put("actions", actions.stream().map(Action::wire).toList());
                 ex.sendJson(200, out);
@@ -448,13 +448,13 @@ public final class AdminApi extends Handler.Abstract {
                 String description = text(json(ex), "description", true);
                 access.store().setRepositoryDescription(name, description);
                 changed(ex, p, "repository.update", name, null);
-                ex.sendJson(200, repoJson(access.store().repositoryInfos(name, null, 1).getFirst()));
+                ex.sendJson(200, repoJson(access.store().repositoryInfos(name, null, 1).getFirst(), registry));
             }
             default -> throw Api.methodNotAllowed(ex);
         }
     }
 
-    private static Map<String, Object> repoJson(AccessStore.RepositoryInfo r) {
+    private static Map<String, Object> repoJson(AccessStore.RepositoryInfo r, Registry registry) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", r.name());
         out.put("namespace", Authorizer.namespaceOf(r.name()));
@@ -463,6 +463,7 @@ public final class AdminApi extends Handler.Abstract {
         out.put("manifests", r.manifests());
         out.put("sizeBytes", r.sizeBytes());
         out.put("created", r.created().toString());
+        out.put("upstream", registry.upstreamOf(r.name()).orElse(null));
         return out;
     }
 

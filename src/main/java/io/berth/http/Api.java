@@ -2,6 +2,7 @@ package io.berth.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.berth.auth.AccessService;
+import io.berth.auth.Action;
 import io.berth.metadata.MetadataUnavailableException;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.Registry;
@@ -34,11 +35,13 @@ public final class Api extends Handler.Abstract {
     private final Metrics metrics;
     private final Guard guard;
     private final AccessService access;
+    private final Registry registry;
 
     /** {@code access} null (or disabled) runs an open registry. */
     public Api(Registry registry, AccessService access, Metrics metrics, org.eclipse.jetty.io.ByteBufferPool pool) {
         this.metrics = metrics;
         this.access = access;
+        this.registry = registry;
         this.guard = new Guard(access);
         this.listings = new ListingResource(registry, guard);
         this.manifests = new ManifestResource(registry);
@@ -62,7 +65,14 @@ public final class Api extends Handler.Abstract {
                 throw Route.notFound(path);
             }
             label = route.label();
+            if (route.repository() != null && ex.hasQuery("ns")) {
+                route = new Route(route.kind(), registry.resolve(route.repository(), ex.query("ns")), route.reference());
+            }
             guard.check(ex, route);
+            Action needed = route.repository() == null ? null : Guard.required(route, ex.method);
+            if (needed == Action.PUSH || needed == Action.DELETE) {
+                registry.checkWritable(route.repository());
+            }
             dispatch(ex, route);
             audit(ex, route);
         } catch (RegistryException e) {

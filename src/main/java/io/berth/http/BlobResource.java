@@ -103,13 +103,25 @@ final class BlobResource {
         }
     }
 
+    private static void skip(InputStream in, long n) {
+        try {
+            in.skipNBytes(n);
+        } catch (java.io.IOException e) {
+            throw new io.berth.storage.StorageException("cannot read the blob: " + e.getMessage(), e);
+        }
+    }
+
     private void send(Exchange ex, BlobContent blob, long start, long length) {
         long began = System.nanoTime();
         Callback done = Callback.from(() -> {
             metrics.pulled(length, System.nanoTime() - began);
             ex.callback.succeeded();
         }, ex.callback::failed);
-        if (blob.inline() != null) {
+        if (blob.stream() != null) {
+            InputStream in = blob.stream().get();
+            skip(in, start);
+            Content.copy(Content.Source.from(buffers, in, 0, length), ex.response, done);
+        } else if (blob.inline() != null) {
             ex.response.write(true, ByteBuffer.wrap(blob.inline(), (int) start, (int) length), done);
         } else if (blob.localFile() != null) {
             // Pooled direct buffers: bytes go from the page cache to the socket without touching the Java heap.

@@ -45,6 +45,11 @@ public final class Metrics {
         pullDuration.observe(nanos / NANOS);
     }
 
+    /** The registry other components register their metrics with. */
+    public PrometheusRegistry prometheus() {
+        return registry;
+    }
+
     /** The Prometheus text exposition of every metric. */
     public byte[] scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);

@@ -47,6 +47,18 @@ public interface MetadataStore extends AutoCloseable {
      */
     void putManifest(ManifestRecord manifest, String tag, Collection<Digest> blobs, Collection<Digest> children);
 
+    /**
+     * Stores a manifest fetched from an upstream registry (pull-through cache): its references are
+     * recorded but need not be present, since the cache fetches blobs on demand.
+     */
+    void putCachedManifest(ManifestRecord manifest, String tag, Collection<Digest> blobs, Collection<Digest> children);
+
+    /** When a tag was last set or confirmed (epoch millis), or empty when there is no such tag. */
+    OptionalLong tagUpdatedAt(String repository, String tag);
+
+    /** Marks a tag as confirmed now (a cache revalidation that found it unchanged). */
+    void touchTag(String repository, String tag, long when);
+
     Optional<ManifestRecord> manifest(String repository, Digest digest);
 
     Optional<ManifestRecord> manifestByTag(String repository, String tag);

@@ -10,6 +10,9 @@ import io.berth.http.Metrics;
 import io.berth.http.OpsHandler;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
+import io.berth.proxy.ProxyMetrics;
+import io.berth.proxy.ProxyRegistry;
+import io.berth.registry.LocalRegistry;
 import io.berth.registry.Registry;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.filesystem.FilesystemDriver;
@@ -47,6 +50,7 @@ public final class BerthServer implements AutoCloseable {
     private final StorageDriver storage;
     private final MetadataStore metadata;
     private final Registry registry;
+    private final Metrics metrics;
     private final Server jetty;
     private final ServerConnector connector;
     private final ScheduledExecutorService maintenance;
@@ -58,8 +62,11 @@ public final class BerthServer implements AutoCloseable {
         this.metadata = config.databaseUrl() == null
                 ? JdbcMetadataStore.sqlite(config.rootDirectory().resolve("berth.db"))
                 : JdbcMetadataStore.postgres(config.databaseUrl(), 16);
-        this.registry = new Registry(storage, metadata,
+        this.metrics = new Metrics();
+        Registry localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
+        this.registry = config.upstreams().isEmpty() ? localRegistry
+                : new ProxyRegistry(localRegistry, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
 
@@ -71,7 +78,6 @@ public final class BerthServer implements AutoCloseable {
         connector = connector(jetty, config);
         jetty.addConnector(connector);
 
-        Metrics metrics = new Metrics();
         Handler.Sequence routes = new Handler.Sequence(
                 new OpsHandler(registry, metrics),
                 new TokenEndpoint(access),
@@ -99,6 +105,9 @@ public final class BerthServer implements AutoCloseable {
         BerthServer s = new BerthServer(config);
         s.jetty.start();
         s.scheduleMaintenance();
+        for (io.berth.proxy.Upstream u : config.upstreams()) {
+            LOG.info("pull-through cache of {}", u);
+        }
         if (s.access == null) {
             LOG.warn("authentication is OFF (BERTH_AUTH=none): anyone who can reach this port may pull, push and delete");
         }

@@ -110,6 +110,12 @@ public class Http {
         String digest = sha256(data);
         HttpResponse<byte[]> r = method("POST", "/v2/" + repository + "/blobs/uploads/?digest=" + digest, data,
                 "Content-Type", "application/octet-stream");
+        if (r.statusCode() == 202) {
+            // registry:2 ignores the single-request form and opens a session: finish it with PUT.
+            String location = r.headers().firstValue("Location").orElseThrow();
+            r = method("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest, data,
+                    "Content-Type", "application/octet-stream");
+        }
         if (r.statusCode() != 201) {
             throw new AssertionError("blob push failed: " + r.statusCode() + " " + new String(r.body()));
         }

@@ -40,8 +40,24 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** Starts with a YAML configuration file (for settings only YAML can hold, such as lists of upstreams). */
+    public static TestServer startWithConfig(String yaml, Map<String, String> env) {
+        try {
+            Path dir = Files.createTempDirectory("berth-test-");
+            Path file = dir.resolve("berth.yml");
+            Files.writeString(file, yaml);
+            return start(dir.resolve("data"), env, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Starts on an existing data directory (to test restarts). */
     public static TestServer start(Path dataDir, Map<String, String> env) {
+        return start(dataDir, env, null);
+    }
+
+    private static TestServer start(Path dataDir, Map<String, String> env, Path configFile) {
         Map<String, String> all = new HashMap<>();
         all.put("REGISTRY_HTTP_ADDR", "127.0.0.1:0");
         all.put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", dataDir.toString());
@@ -50,7 +66,7 @@ public final class TestServer implements AutoCloseable {
         all.put("BERTH_AUTH_BCRYPTCOST", "4"); // fast hashing in tests; production default is 10
         all.putAll(env);
         try {
-            return new TestServer(dataDir, BerthServer.start(BerthConfig.from(Settings.load(null, all))));
+            return new TestServer(dataDir, BerthServer.start(BerthConfig.from(Settings.load(configFile, all))));
         } catch (Exception e) {
             throw new IllegalStateException("test server failed to start: " + e.getMessage(), e);
         }
@@ -77,6 +93,17 @@ public final class TestServer implements AutoCloseable {
     /** A client with no credentials. */
     public Http anonymous() {
         return new Http(url());
+    }
+
+    /** The value of one Prometheus sample on this server's /metrics (0 when absent), e.g. a route's request count. */
+    public double metric(String nameWithLabels) {
+        String text = new String(http().get("/metrics").body(), java.nio.charset.StandardCharsets.UTF_8);
+        for (String line : text.split("\n")) {
+            if (line.startsWith(nameWithLabels + " ")) {
+                return Double.parseDouble(line.substring(nameWithLabels.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     public Path dataDir() {

@@ -110,15 +110,28 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void putManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children) {
+        storeManifest(m, tag, blobs, children, true);
+    }
+
+    @Override
+    public void putCachedManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children) {
+        storeManifest(m, tag, blobs, children, false);
+    }
+
+    @Override
+    public OptionalLong tagUpdatedAt(String repository, String tag) {
+        return sql.read(c -> optionalLong(c, "SELECT updated_at FROM tags WHERE repository = ? AND name = ?", repository, tag));
+    }
+
+    @Override
+    public void touchTag(String repository, String tag, long when) {
+        sql.write(c -> update(c, "UPDATE tags SET updated_at = ? WHERE repository = ? AND name = ?", when, repository, tag));
+    }
+
+    private void storeManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children, boolean verify) {
         sql.write(c -> {
-            List<Digest> missingBlobs = missing(c,
-                    "SELECT digest FROM repository_blobs WHERE repository = ? AND digest = ?" + db.dialect.forShare,
-                    m.repository(), blobs);
-            List<Digest> missingChildren = missing(c,
-                    "SELECT digest FROM manifests WHERE repository = ? AND digest = ?" + db.dialect.forShare,
-                    m.repository(), children);
-            if (!missingBlobs.isEmpty() || !missingChildren.isEmpty()) {
-                throw new MissingReferencesException(missingBlobs, missingChildren);
+            if (verify) {
+                checkReferences(c, m.repository(), blobs, children);
             }
             ensureRepository(c, m.repository(), m.createdMillis());
             String digest = m.digest().toString();
@@ -139,6 +152,17 @@ public final class JdbcMetadataStore implements MetadataStore {
             }
             return null;
         });
+    }
+
+    private void checkReferences(Connection c, String repository, Collection<Digest> blobs, Collection<Digest> children)
+            throws SQLException {
+        List<Digest> missingBlobs = missing(c,
+                "SELECT digest FROM repository_blobs WHERE repository = ? AND digest = ?" + db.dialect.forShare, repository, blobs);
+        List<Digest> missingChildren = missing(c,
+                "SELECT digest FROM manifests WHERE repository = ? AND digest = ?" + db.dialect.forShare, repository, children);
+        if (!missingBlobs.isEmpty() || !missingChildren.isEmpty()) {
+            throw new MissingReferencesException(missingBlobs, missingChildren);
+        }
     }
 
     private static List<Digest> missing(Connection c, String sql, String repository, Collection<Digest> digests) throws SQLException {

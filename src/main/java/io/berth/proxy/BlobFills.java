@@ -1,0 +1,215 @@
+package io.berth.proxy;
+
+import io.berth.metadata.MetadataStore;
+import io.berth.registry.BlobLayout;
+import io.berth.registry.Digest;
+import io.berth.storage.StorageDriver;
+import io.berth.storage.StorageWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Fetches missing blobs from upstreams, once each however many clients ask at the same time (single
+ * flight). The fetch runs on its own thread and writes to a temporary object while hashing; every
+ * waiting client reads the bytes as they arrive. A client that disconnects does not stop the fill;
+ * a fill whose digest does not match is discarded and never becomes visible.
+ */
+final class BlobFills {
+    private static final Logger LOG = LoggerFactory.getLogger(BlobFills.class);
+
+    private final StorageDriver storage;
+    private final MetadataStore metadata;
+    private final ProxyMetrics metrics;
+    private final Map<Digest, Fill> inFlight = new ConcurrentHashMap<>();
+
+    BlobFills(StorageDriver storage, MetadataStore metadata, ProxyMetrics metrics) {
+        this.storage = storage;
+        this.metadata = metadata;
+        this.metrics = metrics;
+    }
+
+    /** One blob being fetched. */
+    final class Fill {
+        final Digest digest;
+        final String tempPath = BlobLayout.uploadDataPath("proxy-" + UUID.randomUUID());
+        final CompletableFuture<Long> size = new CompletableFuture<>();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final Set<String> repositories = ConcurrentHashMap.newKeySet();
+        volatile long written;
+
+        Fill(Digest digest) {
+            this.digest = digest;
+        }
+
+        synchronized void progressed(long total) {
+            written = total;
+            notifyAll();
+        }
+
+        synchronized void await(long position) throws InterruptedException {
+            while (written <= position && !done.isDone()) {
+                wait(1000);
+            }
+        }
+
+        /** A stream of the blob's bytes, following the fill as it grows. */
+        InputStream open() {
+            Path local = storage.localPath(tempPath).orElse(null);
+            if (local == null) {
+                // A remote store cannot be read while it is written: wait for the fill, then read it.
+                done.join();
+                return storage.reader(BlobLayout.blobPath(digest), 0);
+            }
+            return new Follower(this, local, storage.localPath(BlobLayout.blobPath(digest)).orElseThrow());
+        }
+    }
+
+    /** Starts (or joins) the fetch of {@code digest} from {@code remote}; links it to {@code repository} when done. */
+    Fill fetch(UpstreamClient client, String remote, Digest digest, String repository) {
+        Fill fill = inFlight.computeIfAbsent(digest, d -> {
+            Fill f = new Fill(d);
+            metrics.miss();
+            Thread.ofVirtual().name("berth-fill-" + d.hex().substring(0, 12)).start(() -> run(f, client, remote));
+            return f;
+        });
+        fill.repositories.add(repository);
+        if (fill.done.isDone() && !fill.done.isCompletedExceptionally()) {
+            metadata.linkBlob(repository, digest, fill.written);
+        }
+        return fill;
+    }
+
+    private void run(Fill f, UpstreamClient client, String remote) {
+        try {
+            UpstreamClient.Blob blob = client.getBlob(remote, f.digest.toString());
+            f.size.complete(blob.size());
+            MessageDigest hasher = f.digest.newHasher();
+            long total = 0;
+            StorageWriter w = storage.writer(f.tempPath, false);
+            try (InputStream in = blob.body()) {
+                byte[] buf = new byte[256 * 1024];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    hasher.update(buf, 0, n);
+                    w.write(ByteBuffer.wrap(buf, 0, n));
+                    total += n;
+                    f.progressed(total);
+                    metrics.upstreamBytes(n);
+                }
+                Digest actual = Digest.of(f.digest.algorithm(), hasher.digest());
+                if (!actual.equals(f.digest) || (blob.size() >= 0 && total != blob.size())) {
+                    throw new IOException("upstream sent " + total + " bytes with digest " + actual + " for " + f.digest);
+                }
+                w.commit();
+            } catch (IOException | RuntimeException e) {
+                w.cancel();
+                throw e;
+            }
+            storage.move(f.tempPath, BlobLayout.blobPath(f.digest));
+            for (String repository : f.repositories) {
+                metadata.linkBlob(repository, f.digest, total);
+            }
+            f.progressed(total);
+            f.done.complete(null);
+        } catch (Exception e) {
+            metrics.upstreamError();
+            LOG.warn("fetching {} from {} failed: {}", f.digest, client.upstream(), e.getMessage());
+            f.size.completeExceptionally(e);
+            f.done.completeExceptionally(e);
+            storage.delete(f.tempPath.substring(0, f.tempPath.lastIndexOf('/')));
+            synchronized (f) {
+                f.notifyAll();
+            }
+        } finally {
+            inFlight.remove(f.digest);
+            storage.delete(f.tempPath.substring(0, f.tempPath.lastIndexOf('/')));
+        }
+    }
+
+    /** Reads a fill's temporary file as it grows; ends at the blob's end, fails if the fill fails. */
+    private static final class Follower extends InputStream {
+        private final Fill fill;
+        private final Path file;
+        private final Path moved;
+        private FileChannel channel;
+        private long position;
+
+        Follower(Fill fill, Path file, Path moved) {
+            this.fill = fill;
+            this.file = file;
+            this.moved = moved;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                fill.await(position);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            if (fill.done.isCompletedExceptionally()) {
+                throw new IOException("upstream fetch failed", fill.done.exceptionNow());
+            }
+            if (position >= fill.written) {
+                return -1;
+            }
+            if (channel == null) {
+                // Opened once: on Linux the channel keeps reading the same inode after the move into place.
+                try {
+                    channel = FileChannel.open(file, StandardOpenOption.READ);
+                } catch (java.nio.file.NoSuchFileException finishedAlready) {
+                    channel = FileChannel.open(moved, StandardOpenOption.READ);
+                }
+            }
+            int want = (int) Math.min(len, fill.written - position);
+            int n = channel.read(ByteBuffer.wrap(b, off, want), position);
+            if (n > 0) {
+                position += n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+            }
+        }
+    }
+
+    /** Waits for a fill's size (the upstream's Content-Length, or the final size when it gave none). */
+    static long sizeOf(Fill f, Supplier<RuntimeException> onFailure) {
+        try {
+            long s = f.size.get(60, TimeUnit.SECONDS);
+            if (s >= 0) {
+                return s;
+            }
+            f.done.get(30, TimeUnit.MINUTES);
+            return f.written;
+        } catch (Exception e) {
+            throw onFailure.get();
+        }
+    }
+}

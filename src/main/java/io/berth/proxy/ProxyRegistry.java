@@ -1,0 +1,299 @@
+package io.berth.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.metadata.ManifestRecord;
+import io.berth.metadata.MetadataStore;
+import io.berth.registry.BlobContent;
+import io.berth.registry.Digest;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.ManifestParser;
+import io.berth.registry.MediaTypes;
+import io.berth.registry.ParsedManifest;
+import io.berth.registry.Registry;
+import io.berth.registry.RegistryException;
+import io.berth.registry.Uploads;
+import io.berth.storage.StorageDriver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The pull-through cache: a {@link Registry} that serves repositories under an upstream's namespace
+ * from the local registry, filling it from the upstream on a miss, and delegates everything else.
+ * Tags are trusted for the upstream's TTL, then revalidated with a HEAD; when the upstream fails, the
+ * cached copy is served. Content by digest is cached for good. Cached repositories are read-only.
+ */
+public final class ProxyRegistry implements Registry {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyRegistry.class);
+
+    private final Registry local;
+    private final List<UpstreamClient> upstreams;
+    private final BlobFills fills;
+    private final ProxyMetrics metrics;
+    private final boolean mirror;
+
+    public ProxyRegistry(Registry local, List<Upstream> upstreams, ProxyMetrics metrics) {
+        this.local = local;
+        this.upstreams = upstreams.stream().filter(Upstream::enabled).map(UpstreamClient::new).toList();
+        this.metrics = metrics;
+        this.fills = new BlobFills(local.storage(), local.metadata(), metrics);
+        this.mirror = upstreams.stream().anyMatch(u -> u.namespace().isEmpty());
+    }
+
+    /** The upstream serving a repository, with the upstream's name for it. */
+    private record Target(UpstreamClient client, String remote) {
+    }
+
+    private Target target(String repository) {
+        for (UpstreamClient c : upstreams) {
+            String remote = c.upstream().remoteName(repository);
+            if (remote != null) {
+                if (!c.upstream().allows(remote)) {
+                    throw new RegistryException(ErrorCode.DENIED, "the cache of " + c.upstream().url()
+                            + " does not serve " + remote + " (not in its allowed repositories)");
+                }
+                return new Target(c, remote);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String resolve(String repository, String nsHost) {
+        if (nsHost == null || nsHost.isEmpty()) {
+            return repository;
+        }
+        return upstreams.stream().map(UpstreamClient::upstream).filter(u -> u.servesHost(nsHost)).map(Upstream::namespace)
+                .filter(ns -> !ns.isEmpty() && !repository.startsWith(ns + "/"))
+                .findFirst().map(ns -> ns + "/" + repository).orElse(repository);
+    }
+
+    @Override
+    public Optional<String> upstreamOf(String repository) {
+        return upstreams.stream().map(UpstreamClient::upstream).filter(u -> u.remoteName(repository) != null)
+                .map(u -> u.url().toString()).findFirst();
+    }
+
+    @Override
+    public void checkWritable(String repository) {
+        Target t = target(repository);
+        if (t != null || mirror) {
+            throw new RegistryException(ErrorCode.DENIED, "repository " + repository + " is a read-only cache of "
+                    + (t != null ? t.client().upstream().url() : "an upstream registry") + "; push to a repository outside it");
+        }
+    }
+
+    // --- manifests ----------------------------------------------------------------------------
+
+    @Override
+    public ManifestRecord manifest(String repository, String reference) {
+        Target t = target(repository);
+        if (t == null) {
+            return local.manifest(repository, reference);
+        }
+        return Digest.looksLikeDigest(reference) ? byDigest(t, repository, reference) : byTag(t, repository, reference);
+    }
+
+    private ManifestRecord byDigest(Target t, String repository, String reference) {
+        Digest digest = Digest.parse(reference);
+        Optional<ManifestRecord> cached = local.metadata().manifest(repository, digest);
+        if (cached.isPresent()) {
+            metrics.hit();
+            return cached.get();
+        }
+        return fetchManifest(t, repository, reference, null);
+    }
+
+    private ManifestRecord byTag(Target t, String repository, String tag) {
+        MetadataStore meta = local.metadata();
+        Optional<ManifestRecord> cached = meta.manifestByTag(repository, tag);
+        OptionalLong checked = cached.isPresent() ? meta.tagUpdatedAt(repository, tag) : OptionalLong.empty();
+        long now = System.currentTimeMillis();
+        if (cached.isPresent() && checked.isPresent() && now - checked.getAsLong() < t.client().upstream().tagTtl().toMillis()) {
+            metrics.hit();
+            return cached.get();
+        }
+        try {
+            if (cached.isPresent()) {
+                metrics.revalidation();
+                String current = t.client().headManifest(t.remote(), tag);
+                if (cached.get().digest().toString().equals(current)) {
+                    meta.touchTag(repository, tag, now);
+                    metrics.hit();
+                    return cached.get();
+                }
+            }
+            return fetchManifest(t, repository, tag, tag);
+        } catch (UpstreamException e) {
+            metrics.upstreamError();
+            if (cached.isPresent() && (e.transientFailure || e.status == 401 || e.status == 403)) {
+                LOG.warn("upstream {} failed for {}:{} ({}); serving the cached copy", t.client().upstream().url(), repository, tag, e.getMessage());
+                metrics.staleServed();
+                return cached.get();
+            }
+            throw mapped(e, repository, tag);
+        }
+    }
+
+    private ManifestRecord fetchManifest(Target t, String repository, String reference, String tag) {
+        UpstreamClient.Manifest m;
+        try {
+            m = t.client().getManifest(t.remote(), reference);
+        } catch (UpstreamException e) {
+            metrics.upstreamError();
+            throw mapped(e, repository, reference);
+        }
+        metrics.miss();
+        String mediaType = MediaTypes.base(m.mediaType());
+        ParsedManifest parsed;
+        try {
+            parsed = ManifestParser.parse(m.content(), mediaType);
+        } catch (RegistryException e) {
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "upstream sent an unusable manifest for " + reference + ": " + e.getMessage());
+        }
+        Digest digest = Digest.looksLikeDigest(reference) ? Digest.parse(reference) : Digest.sha256(m.content());
+        Digest actual = Digest.of(digest.algorithm(), digest.newHasher().digest(m.content()));
+        if (!actual.equals(digest)) {
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "upstream sent a manifest whose digest is " + actual + ", not " + digest);
+        }
+        ManifestRecord record = new ManifestRecord(repository, digest, parsed.mediaType(), m.content(), parsed.artifactType(),
+                parsed.subject(), parsed.annotationsJson(), System.currentTimeMillis());
+        local.metadata().putCachedManifest(record, tag, parsed.blobs(), parsed.children());
+        return record;
+    }
+
+    private static RegistryException mapped(UpstreamException e, String repository, String reference) {
+        if (e.status == 404) {
+            return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not in the upstream of " + repository);
+        }
+        if (e.status == 429) {
+            return new RegistryException(ErrorCode.TOOMANYREQUESTS, "the upstream registry is rate-limiting; try again later");
+        }
+        if (e.status == 401 || e.status == 403) {
+            return new RegistryException(ErrorCode.DENIED, "the upstream registry refused access to " + repository
+                    + " (check the cache's upstream credentials)");
+        }
+        return new RegistryException(ErrorCode.UNAVAILABLE, "the upstream registry is unavailable: " + e.getMessage());
+    }
+
+    // --- blobs --------------------------------------------------------------------------------
+
+    @Override
+    public BlobContent blob(String repository, Digest digest) {
+        Target t = target(repository);
+        if (t == null) {
+            return local.blob(repository, digest);
+        }
+        try {
+            BlobContent b = local.blob(repository, digest);
+            metrics.hit();
+            return b;
+        } catch (RegistryException notCached) {
+            if (notCached.code() != ErrorCode.BLOB_UNKNOWN) {
+                throw notCached;
+            }
+        }
+        OptionalLong stored = local.metadata().blobSize(digest);
+        if (stored.isPresent() && local.storage().stat(io.berth.registry.BlobLayout.blobPath(digest)).isPresent()) {
+            // Cached for another repository: content-addressed, so it is the same bytes.
+            local.metadata().linkBlob(repository, digest, stored.getAsLong());
+            metrics.hit();
+            return local.blob(repository, digest);
+        }
+        BlobFills.Fill fill = fills.fetch(t.client(), t.remote(), digest, repository);
+        long size = BlobFills.sizeOf(fill, () -> fill.done.isCompletedExceptionally() && fill.done.exceptionNow() instanceof UpstreamException ue
+                ? blobError(ue, digest) : new RegistryException(ErrorCode.UNAVAILABLE, "fetching " + digest + " from the upstream failed"));
+        return new BlobContent(digest, size, null, null, null, fill::open);
+    }
+
+    private static RegistryException blobError(UpstreamException e, Digest digest) {
+        return e.status == 404 ? new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream")
+                : new RegistryException(e.status == 429 ? ErrorCode.TOOMANYREQUESTS : ErrorCode.UNAVAILABLE,
+                "fetching " + digest + " from the upstream failed: " + e.getMessage());
+    }
+
+    // --- listings -----------------------------------------------------------------------------
+
+    @Override
+    public List<String> tags(String repository, String last, int limit) {
+        Target t = target(repository);
+        if (t == null || limit == 0) {
+            return local.tags(repository, last, limit);
+        }
+        try {
+            String q = "?n=" + Math.min(limit, 10_000) + (last == null ? "" : "&last=" + java.net.URLEncoder.encode(last, java.nio.charset.StandardCharsets.UTF_8));
+            JsonNode tags = t.client().tags(t.remote(), q).path("tags");
+            List<String> out = new ArrayList<>();
+            tags.forEach(n -> out.add(n.asText()));
+            out.sort(null);
+            return out.size() > limit ? out.subList(0, limit) : out;
+        } catch (UpstreamException e) {
+            metrics.upstreamError();
+            // The upstream is down: list what the cache holds.
+            return local.tags(repository, last, limit);
+        }
+    }
+
+    // --- everything else is the local registry's ---------------------------------------------
+
+    @Override
+    public Options options() {
+        return local.options();
+    }
+
+    @Override
+    public StorageDriver storage() {
+        return local.storage();
+    }
+
+    @Override
+    public MetadataStore metadata() {
+        return local.metadata();
+    }
+
+    @Override
+    public Uploads uploads() {
+        return local.uploads();
+    }
+
+    @Override
+    public void deleteBlob(String repository, Digest digest) {
+        local.deleteBlob(repository, digest);
+    }
+
+    @Override
+    public OptionalLong mount(String repository, Digest digest, String from) {
+        checkWritable(repository);
+        return local.mount(repository, digest, from);
+    }
+
+    @Override
+    public PutResult putManifest(String repository, String reference, byte[] content, String contentType) {
+        checkWritable(repository);
+        return local.putManifest(repository, reference, content, contentType);
+    }
+
+    @Override
+    public RegistryException tooLarge() {
+        return local.tooLarge();
+    }
+
+    @Override
+    public void deleteManifest(String repository, String reference) {
+        local.deleteManifest(repository, reference);
+    }
+
+    @Override
+    public List<String> catalog(String last, int limit) {
+        return local.catalog(last, limit);
+    }
+
+    @Override
+    public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
+        return local.referrers(repository, subject, artifactType);
+    }
+}

@@ -1,0 +1,195 @@
+package io.berth.registry;
+
+import io.berth.metadata.ManifestRecord;
+import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MissingReferencesException;
+import io.berth.storage.StorageDriver;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The registry core on this registry's own storage: what the HTTP API does, without HTTP. Blob bytes
+ * go to the storage driver, everything else to the metadata store; this class decides what is valid
+ * and visible.
+ */
+public final class LocalRegistry implements Registry {
+    private final StorageDriver storage;
+    private final MetadataStore metadata;
+    private final Uploads uploads;
+    private final Options options;
+
+    public LocalRegistry(StorageDriver storage, MetadataStore metadata, Options options, Clock clock) {
+        this.storage = storage;
+        this.metadata = metadata;
+        this.options = options;
+        this.uploads = new Uploads(storage, metadata, clock);
+    }
+
+    @Override
+    public Uploads uploads() {
+        return uploads;
+    }
+
+    @Override
+    public Options options() {
+        return options;
+    }
+
+    @Override
+    public StorageDriver storage() {
+        return storage;
+    }
+
+    @Override
+    public MetadataStore metadata() {
+        return metadata;
+    }
+
+    // --- blobs ------------------------------------------------------------------------------
+
+    /** A blob the repository may see, or BLOB_UNKNOWN. Manifests are readable through the blob route too. */
+    @Override
+    public BlobContent blob(String repository, Digest digest) {
+        OptionalLong size = metadata.linkedBlobSize(repository, digest);
+        if (size.isPresent()) {
+            String path = BlobLayout.blobPath(digest);
+            Path local = storage.localPath(path).orElse(null);
+            return new BlobContent(digest, size.getAsLong(), path, local, null);
+        }
+        Optional<ManifestRecord> m = metadata.manifest(repository, digest);
+        if (m.isPresent()) {
+            return new BlobContent(digest, m.get().size(), null, null, m.get().content());
+        }
+        throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + repository);
+    }
+
+    @Override
+    public void deleteBlob(String repository, Digest digest) {
+        requireDeleteEnabled();
+        if (!metadata.unlinkBlob(repository, digest)) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + repository);
+        }
+    }
+
+    /** Links a blob from another repository; empty when it cannot be mounted (the client then uploads). */
+    @Override
+    public OptionalLong mount(String repository, Digest digest, String from) {
+        if (from == null || !Names.isValidRepository(from)) {
+            return OptionalLong.empty();
+        }
+        OptionalLong size = metadata.linkedBlobSize(from, digest);
+        if (size.isPresent()) {
+            metadata.linkBlob(repository, digest, size.getAsLong());
+        }
+        return size;
+    }
+
+    // --- manifests --------------------------------------------------------------------------
+
+    @Override
+    public PutResult putManifest(String repository, String reference, byte[] content, String contentType) {
+        if (content.length > options.maxManifestBytes()) {
+            throw tooLarge();
+        }
+        String tag = null;
+        Digest digest;
+        if (Digest.looksLikeDigest(reference)) {
+            Digest claimed = Digest.parse(reference);
+            digest = Digest.of(claimed.algorithm(), claimed.newHasher().digest(content));
+            if (!digest.equals(claimed)) {
+                throw new RegistryException(ErrorCode.DIGEST_INVALID,
+                        "the manifest's digest is " + digest + ", not " + claimed + " as given in the URL");
+            }
+        } else {
+            tag = Names.checkTag(reference);
+            digest = Digest.sha256(content);
+        }
+        ParsedManifest parsed = ManifestParser.parse(content, contentType);
+        ManifestRecord record = new ManifestRecord(repository, digest, parsed.mediaType(), content,
+                parsed.artifactType(), parsed.subject(), parsed.annotationsJson(), System.currentTimeMillis());
+        try {
+            metadata.putManifest(record, tag, parsed.blobs(), parsed.children());
+        } catch (MissingReferencesException e) {
+            List<Digest> all = new ArrayList<>(e.missingBlobs());
+            all.addAll(e.missingManifests());
+            throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                    "the manifest references content not in repository " + repository + ": " + all, all.getFirst());
+        }
+        return new PutResult(digest, parsed.subject());
+    }
+
+    @Override
+    public RegistryException tooLarge() {
+        return new RegistryException(ErrorCode.MANIFEST_TOO_LARGE,
+                "manifest is larger than the limit of " + options.maxManifestBytes() + " bytes");
+    }
+
+    /**
+     * The manifest a reference names. A reference that is neither a digest nor a valid tag names
+     * nothing: the spec wants 404 for a manifest that is not found, so it is MANIFEST_UNKNOWN, not
+     * TAG_INVALID (which is for pushes). A malformed digest stays DIGEST_INVALID.
+     */
+    @Override
+    public ManifestRecord manifest(String repository, String reference) {
+        Optional<ManifestRecord> m;
+        if (Digest.looksLikeDigest(reference)) {
+            m = metadata.manifest(repository, Digest.parse(reference));
+        } else {
+            m = Names.isTag(reference) ? metadata.manifestByTag(repository, reference) : Optional.empty();
+        }
+        return m.orElseThrow(() -> manifestUnknown(repository, reference));
+    }
+
+    private RegistryException manifestUnknown(String repository, String reference) {
+        if (!metadata.repositoryExists(repository)) {
+            return new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known to the registry");
+        }
+        return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + Digest.abbreviate(reference)
+                + " is not in repository " + repository);
+    }
+
+    /** Deletes a manifest (by digest, with all its tags) or untags (by tag). */
+    @Override
+    public void deleteManifest(String repository, String reference) {
+        requireDeleteEnabled();
+        boolean deleted = Digest.looksLikeDigest(reference)
+                ? metadata.deleteManifest(repository, Digest.parse(reference))
+                : metadata.deleteTag(repository, Names.checkTag(reference));
+        if (!deleted) {
+            throw manifestUnknown(repository, reference);
+        }
+    }
+
+    // --- listings ---------------------------------------------------------------------------
+
+    /** One page of tags; {@code limit} 0 gives an empty list. NAME_UNKNOWN when the repository is unknown. */
+    @Override
+    public List<String> tags(String repository, String last, int limit) {
+        List<String> tags = limit == 0 ? List.of() : metadata.tags(repository, last, limit);
+        if (tags.isEmpty() && !metadata.repositoryExists(repository)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known to the registry");
+        }
+        return tags;
+    }
+
+    @Override
+    public List<String> catalog(String last, int limit) {
+        return limit == 0 ? List.of() : metadata.repositories(last, limit);
+    }
+
+    @Override
+    public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
+        return metadata.referrers(repository, subject, artifactType);
+    }
+
+    private void requireDeleteEnabled() {
+        if (!options.deleteEnabled()) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, "deletion is disabled on this registry (storage.delete.enabled)");
+        }
+    }
+}
