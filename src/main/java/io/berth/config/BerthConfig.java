@@ -86,14 +86,23 @@ public record BerthConfig(
                 throw new ConfigException(where + " needs a url and a name or namespace (a lower-case repository path component)");
             }
             out.add(new Upstream(name == null ? namespace : name, upstreamUrl(url, where), namespace, u.string("username", null),
-                    u.string("password", null), u.duration("ttl", Duration.ofMinutes(5)), u.strings("allow"), u.bool("enabled", true)));
+                    u.string("password", null), u.duration("ttl", Duration.ofMinutes(5)), u.strings("allow"), u.bool("enabled", true),
+                    fetchers(u.string("fetchers", "readers"), where)));
         }
         String remote = s.string("proxy.remoteurl", null);
         if (remote != null && !remote.isBlank()) {
             out.add(new Upstream("mirror", upstreamUrl(remote, "proxy.remoteurl"), "", s.string("proxy.username", null),
-                    s.string("proxy.password", null), s.duration("proxy.ttl", Duration.ofMinutes(5)), List.of(), true));
+                    s.string("proxy.password", null), s.duration("proxy.ttl", Duration.ofMinutes(5)), List.of(), true, false));
         }
         return out;
+    }
+
+    private static boolean fetchers(String value, String where) {
+        return switch (value) {
+            case "readers" -> false;
+            case "writers" -> true;
+            default -> throw new ConfigException(where + ".fetchers must be readers or writers, not \"" + value + "\"");
+        };
     }
 
     private static URI upstreamUrl(String url, String where) {

@@ -6,6 +6,7 @@ import io.berth.auth.Action;
 import io.berth.metadata.MetadataUnavailableException;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.Registry;
+import io.berth.registry.UpstreamFetch;
 import io.berth.registry.RegistryException;
 import io.berth.storage.StorageException;
 import org.eclipse.jetty.http.HttpHeader;
@@ -73,7 +74,10 @@ public final class Api extends Handler.Abstract {
             if (needed == Action.PUSH || needed == Action.DELETE) {
                 registry.checkWritable(route.repository());
             }
-            dispatch(ex, route);
+            Route resolved = route;
+            boolean mayFetch = route.repository() == null || !registry.upstreamFetchNeedsPush(route.repository())
+                    || guard.canPush(ex, route.repository());
+            UpstreamFetch.run(mayFetch, () -> dispatch(ex, resolved));
             audit(ex, route);
         } catch (RegistryException e) {
             sendError(ex, e);

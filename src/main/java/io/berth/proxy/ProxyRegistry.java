@@ -11,6 +11,7 @@ import io.berth.registry.MediaTypes;
 import io.berth.registry.ParsedManifest;
 import io.berth.registry.Registry;
 import io.berth.registry.RegistryException;
+import io.berth.registry.UpstreamFetch;
 import io.berth.registry.Uploads;
 import io.berth.storage.StorageDriver;
 import org.slf4j.Logger;
@@ -73,6 +74,20 @@ public final class ProxyRegistry implements Registry {
     }
 
     @Override
+    public boolean upstreamFetchNeedsPush(String repository) {
+        Target t = target(repository);
+        return t != null && t.client().upstream().fetchNeedsPush();
+    }
+
+    /** Refuses an upstream fetch the caller may not trigger (it may still read what is cached). */
+    private static void checkMayFetch(String repository, String reference) {
+        if (!UpstreamFetch.allowed()) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, reference + " is not cached in " + repository
+                    + ", and only those who may push there can fetch it from the upstream");
+        }
+    }
+
+    @Override
     public Optional<String> upstreamOf(String repository) {
         return upstreams.stream().map(UpstreamClient::upstream).filter(u -> u.remoteName(repository) != null)
                 .map(u -> u.url().toString()).findFirst();
@@ -105,6 +120,7 @@ public final class ProxyRegistry implements Registry {
             metrics.hit();
             return cached.get();
         }
+        checkMayFetch(repository, reference);
         return fetchManifest(t, repository, reference, null);
     }
 
@@ -113,10 +129,12 @@ public final class ProxyRegistry implements Registry {
         Optional<ManifestRecord> cached = meta.manifestByTag(repository, tag);
         OptionalLong checked = cached.isPresent() ? meta.tagUpdatedAt(repository, tag) : OptionalLong.empty();
         long now = System.currentTimeMillis();
-        if (cached.isPresent() && checked.isPresent() && now - checked.getAsLong() < t.client().upstream().tagTtl().toMillis()) {
+        boolean fresh = checked.isPresent() && now - checked.getAsLong() < t.client().upstream().tagTtl().toMillis();
+        if (cached.isPresent() && (fresh || !UpstreamFetch.allowed())) {
             metrics.hit();
             return cached.get();
         }
+        checkMayFetch(repository, tag);
         try {
             if (cached.isPresent()) {
                 metrics.revalidation();
@@ -203,6 +221,10 @@ public final class ProxyRegistry implements Registry {
             local.metadata().linkBlob(repository, digest, stored.getAsLong());
             metrics.hit();
             return local.blob(repository, digest);
+        }
+        if (!UpstreamFetch.allowed()) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not cached in " + repository
+                    + ", and only those who may push there can fetch it from the upstream");
         }
         BlobFills.Fill fill = fills.fetch(t.client(), t.remote(), digest, repository);
         long size = BlobFills.sizeOf(fill, () -> fill.done.isCompletedExceptionally() && fill.done.exceptionNow() instanceof UpstreamException ue

@@ -8,9 +8,11 @@ import java.util.regex.Pattern;
 /**
  * One upstream registry and the local namespace it is cached under ("" in mirror mode: every
  * repository). {@code allowed} are glob patterns on the upstream repository name ("library/*").
+ * With {@code fetchNeedsPush}, only callers who may push to the cache namespace trigger upstream
+ * fetches; everyone else who may pull gets only what is already cached.
  */
 public record Upstream(String name, URI url, String namespace, String username, String password, Duration tagTtl,
-                       List<String> allowed, boolean enabled) {
+                       List<String> allowed, boolean enabled, boolean fetchNeedsPush) {
 
     /** Docker Hub names official images "library/x"; clients (and mirrors) say just "x". */
     public boolean isDockerHub() {

@@ -48,6 +48,11 @@ public interface Registry {
         return java.util.Optional.empty();
     }
 
+    /** Whether only callers who may push to the repository's namespace may trigger upstream fetches. */
+    default boolean upstreamFetchNeedsPush(String repository) {
+        return false;
+    }
+
     /** Throws DENIED when the repository may not be written (a read-only cache of an upstream). */
     default void checkWritable(String repository) {
     }

@@ -192,6 +192,26 @@ class ProxyTest {
     }
 
     @Test
+    void onlyWritersMayTriggerUpstreamFetchesWhenSoConfigured() {
+        Registry2 up = keep(Registry2.start());
+        String digest = up.http().pushImage("team/tool", "1", "{}".getBytes(), "l".getBytes());
+        TestServer cache = keep(TestServer.startWithConfig(upstreamYaml("r2", up.url(), "5m", null, null)
+                + "        fetchers: writers\n", Map.of()));
+        Http admin = cache.http();
+        admin.method("POST", "/api/v1/users", "{\"name\":\"reader\",\"password\":\"reader-pw\"}".getBytes());
+        admin.method("POST", "/api/v1/namespaces", "{\"name\":\"r2\",\"visibility\":\"private\"}".getBytes());
+        admin.method("PUT", "/api/v1/namespaces/r2/members/reader", "{\"role\":\"reader\"}".getBytes());
+        Http reader = new Http(cache.url(), "reader", "reader-pw");
+        HttpResponse<byte[]> cold = reader.get("/v2/r2/team/tool/manifests/1");
+        assertThat(cold.statusCode()).isEqualTo(404);
+        assertThat(Http.json(cold).path("errors").path(0).path("message").asText()).contains("only those who may push");
+        assertThat(admin.get("/v2/r2/team/tool/manifests/1").statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> warm = reader.get("/v2/r2/team/tool/manifests/1");
+        assertThat(warm.statusCode()).isEqualTo(200);
+        assertThat(Http.sha256(warm.body())).isEqualTo(digest);
+    }
+
+    @Test
     void registry2StyleMirrorOfOneUpstreamAtTheRoot() {
         Registry2 up = keep(Registry2.start());
         String digest = up.http().pushImage("library/hello", "latest", "{}".getBytes(), "hello".getBytes());
