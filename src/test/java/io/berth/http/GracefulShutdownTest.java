@@ -1,0 +1,67 @@
+package io.berth.http;
+
+import io.berth.testing.Http;
+import io.berth.testing.TestServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Stopping the server lets an upload that is in flight finish. */
+class GracefulShutdownTest {
+
+    @Test
+    void inFlightUploadCompletesDuringShutdown() throws Exception {
+        TestServer server = TestServer.start();
+        Http http = server.http();
+        byte[] blob = new byte[512 * 1024];
+        new java.util.Random(3).nextBytes(blob);
+        CountDownLatch started = new CountDownLatch(1);
+        HttpRequest put = http.request("/v2/graceful/app/blobs/uploads/?digest=" + Http.sha256(blob))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow(blob, started))).build();
+        CompletableFuture<HttpResponse<byte[]>> upload = CompletableFuture.supplyAsync(() -> http.send(put));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(200);
+        long began = System.nanoTime();
+        server.close(); // blocks until in-flight requests finish (or the drain timeout)
+        HttpResponse<byte[]> r = upload.get(30, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat((System.nanoTime() - began) / 1e9).as("close waited for the upload").isGreaterThan(0.5);
+    }
+
+    /** 512 KiB in 32 KiB pieces, 100 ms apart: about 1.6 s on the wire. */
+    private static InputStream slow(byte[] data, CountDownLatch started) {
+        return new InputStream() {
+            int pos;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (pos >= data.length) {
+                    return -1;
+                }
+                started.countDown();
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                int n = Math.min(Math.min(len, 32 * 1024), data.length - pos);
+                System.arraycopy(data, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+    }
+}
