@@ -2,11 +2,7 @@ package io.berth.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Http;
-import io.berth.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -17,24 +13,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** buildah builds a Dockerfile image and pushes it; skopeo pulls it back into an OCI layout. */
-class BuildahBuildPushIT {
-    @TempDir
-    Path tmp;
-    E2e e2e;
-
-    @BeforeEach
-    void start() {
-        Tools.require("buildah");
-        Tools.require("skopeo");
-        Tools.require("tar");
-        e2e = E2e.start(tmp);
-    }
-
-    @AfterEach
-    void stop() {
-        if (e2e != null) {
-            e2e.close();
-        }
+class BuildahBuildPushIT extends E2eTest {
+    @Override
+    List<String> tools() {
+        return List.of("buildah", "skopeo", "tar");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.berth.e2e;
 
 import io.berth.testing.Http;
+import io.berth.testing.SlowStream;
 import io.berth.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +67,7 @@ class CrashSafetyIT {
                         } else {
                             // Slow: streams its body for seconds, and is cut by the kill.
                             HttpRequest put = http.request("/v2/crash/app/blobs/uploads/?digest=" + digest)
-                                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow(blob, slowStarted))).build();
+                                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new SlowStream(blob, 16 * 1024, 20, slowStarted))).build();
                             HttpResponse<byte[]> r = http.send(put);
                             if (r.statusCode() == 201) {
                                 acknowledgedBlobs.put(digest, blob);
@@ -118,36 +119,6 @@ class CrashSafetyIT {
             second.destroy();
             second.waitFor();
         }
-    }
-
-    private static InputStream slow(byte[] blob, CountDownLatch started) {
-        return new InputStream() {
-            int pos;
-
-            @Override
-            public int read() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (pos >= blob.length) {
-                    return -1;
-                }
-                if (pos == 0) {
-                    started.countDown();
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    throw new IOException(e);
-                }
-                int n = Math.min(Math.min(len, 16 * 1024), blob.length - pos);
-                System.arraycopy(blob, pos, b, off, n);
-                pos += n;
-                return n;
-            }
-        };
     }
 
     private Process startServer(int port) throws IOException {

@@ -3,39 +3,24 @@ package io.berth.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Http;
 import io.berth.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Pushing an image a second time into another repository mounts its layer instead of uploading it. */
-class CrossRepositoryMountIT {
+class CrossRepositoryMountIT extends E2eTest {
     private static final int PAYLOAD = 256 * 1024;
     private static final Map<String, String> MOUNTED = Map.of("route", "uploads", "method", "POST", "status", "201");
     private static final String BYTES_IN = "berth_blob_bytes_received_total";
 
-    @TempDir
-    Path tmp;
-    E2e e2e;
-
-    @BeforeEach
-    void start() {
-        Tools.require("buildah");
-        Tools.require("skopeo");
-        e2e = E2e.start(tmp);
-    }
-
-    @AfterEach
-    void stop() {
-        if (e2e != null) {
-            e2e.close();
-        }
+    @Override
+    List<String> tools() {
+        return List.of("buildah", "skopeo");
     }
 
     @Test

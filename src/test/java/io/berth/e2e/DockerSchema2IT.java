@@ -2,35 +2,19 @@ package io.berth.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Http;
-import io.berth.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Docker schema2 manifests pushed by buildah (--format docker) and skopeo (--format v2s2). */
-class DockerSchema2IT {
-    @TempDir
-    Path tmp;
-    E2e e2e;
-
-    @BeforeEach
-    void start() {
-        Tools.require("buildah");
-        Tools.require("skopeo");
-        e2e = E2e.start(tmp);
-    }
-
-    @AfterEach
-    void stop() {
-        if (e2e != null) {
-            e2e.close();
-        }
+class DockerSchema2IT extends E2eTest {
+    @Override
+    List<String> tools() {
+        return List.of("buildah", "skopeo");
     }
 
     @Test

@@ -4,35 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
 import io.berth.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** podman login, pull, tag, push to another repository, rmi, pull back, and logout. */
-class PodmanRoundTripIT {
-    @TempDir
-    Path tmp;
-    E2e e2e;
-
-    @BeforeEach
-    void start() {
-        Tools.require("podman");
-        Tools.require("buildah");
-        e2e = E2e.start(tmp);
-    }
-
-    @AfterEach
-    void stop() {
-        if (e2e != null) {
-            e2e.close();
-        }
+class PodmanRoundTripIT extends E2eTest {
+    @Override
+    List<String> tools() {
+        return List.of("podman", "buildah");
     }
 
     @Test

@@ -2,16 +2,13 @@ package io.berth.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Http;
-import io.berth.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,27 +18,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * OCI artifacts with a subject (the buildah-built image) are found through the referrers API, and the
  * subject image still copies with skopeo. (Debian packages no oras, so the artifacts go over HTTP.)
  */
-class ReferrersIT {
+class ReferrersIT extends E2eTest {
     private static final String SBOM_TYPE = "application/vnd.example.sbom.v1+json";
     private static final String SIGNATURE_CONFIG_TYPE = "application/vnd.example.signature.config.v1+json";
     private static final String EMPTY_TYPE = "application/vnd.oci.empty.v1+json";
 
-    @TempDir
-    Path tmp;
-    E2e e2e;
-
-    @BeforeEach
-    void start() {
-        Tools.require("buildah");
-        Tools.require("skopeo");
-        e2e = E2e.start(tmp);
-    }
-
-    @AfterEach
-    void stop() {
-        if (e2e != null) {
-            e2e.close();
-        }
+    @Override
+    List<String> tools() {
+        return List.of("buildah", "skopeo");
     }
 
     @Test

@@ -2,38 +2,22 @@ package io.berth.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** skopeo list-tags over many tags, and skopeo delete. */
-class SkopeoTagsAndDeleteIT {
+class SkopeoTagsAndDeleteIT extends E2eTest {
     private static final int TAGS = 130;
 
-    @TempDir
-    Path tmp;
-    E2e e2e;
-
-    @BeforeEach
-    void start() {
-        Tools.require("skopeo");
-        e2e = E2e.start(tmp);
-    }
-
-    @AfterEach
-    void stop() {
-        if (e2e != null) {
-            e2e.close();
-        }
+    @Override
+    List<String> tools() {
+        return List.of("skopeo");
     }
 
     @Test

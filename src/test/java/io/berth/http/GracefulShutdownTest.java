@@ -1,10 +1,10 @@
 package io.berth.http;
 
 import io.berth.testing.Http;
+import io.berth.testing.SlowStream;
 import io.berth.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,7 +25,7 @@ class GracefulShutdownTest {
         new java.util.Random(3).nextBytes(blob);
         CountDownLatch started = new CountDownLatch(1);
         HttpRequest put = http.request("/v2/graceful/app/blobs/uploads/?digest=" + Http.sha256(blob))
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow(blob, started))).build();
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new SlowStream(blob, 32 * 1024, 100, started))).build();
         CompletableFuture<HttpResponse<byte[]>> upload = CompletableFuture.supplyAsync(() -> http.send(put));
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(200);
@@ -37,31 +37,4 @@ class GracefulShutdownTest {
     }
 
     /** 512 KiB in 32 KiB pieces, 100 ms apart: about 1.6 s on the wire. */
-    private static InputStream slow(byte[] data, CountDownLatch started) {
-        return new InputStream() {
-            int pos;
-
-            @Override
-            public int read() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (pos >= data.length) {
-                    return -1;
-                }
-                started.countDown();
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    throw new IOException(e);
-                }
-                int n = Math.min(Math.min(len, 32 * 1024), data.length - pos);
-                System.arraycopy(data, pos, b, off, n);
-                pos += n;
-                return n;
-            }
-        };
-    }
 }
