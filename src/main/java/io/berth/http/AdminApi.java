@@ -475,7 +475,7 @@ public final class AdminApi extends Handler.Abstract {
         String since = ex.query("since");
         String before = ex.query("before");
         AccessStore.AuditQuery q = new AccessStore.AuditQuery(ex.query("actor"), ex.query("action"), ex.query("target"),
-                since == null ? null : Instant.parse(since).toEpochMilli(), before == null ? null : Long.parseLong(before), limit + 1);
+                since == null ? null : instant(since, "since"), before == null ? null : Long.parseLong(before), limit + 1);
         access.audit().flush();
         List<AccessStore.AuditEvent> events = access.store().audit(q);
         if (events.size() > limit) {
@@ -497,6 +497,14 @@ public final class AdminApi extends Handler.Abstract {
     }
 
     // --- helpers ------------------------------------------------------------------------------
+
+    private static long instant(String value, String name) {
+        try {
+            return Instant.parse(value).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
+        }
+    }
 
     private void changed(Exchange ex, Principal p, String action, String target, String detail) {
         access.credentialsChanged();
