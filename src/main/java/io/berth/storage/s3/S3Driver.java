@@ -29,6 +29,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -124,12 +125,11 @@ public final class S3Driver implements StorageDriver {
         try {
             HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(key));
             return Optional.of(new FileInfo(pathOf(key), head.contentLength(), head.lastModified(), false));
-        } catch (NoSuchKeyException e) {
-            // not an object; maybe a directory
         } catch (S3Exception e) {
-            if (e.statusCode() != 404) {
+            if (!missingKey(e)) {
                 throw failure("stat", path, e);
             }
+            // not an object; maybe a directory
         } catch (SdkException e) {
             throw failure("stat", path, e);
         }
@@ -163,13 +163,11 @@ public final class S3Driver implements StorageDriver {
         }
         try {
             return s3.getObject(get.build());
-        } catch (NoSuchKeyException e) {
-            throw new PathNotFoundException(path);
         } catch (S3Exception e) {
             if (e.statusCode() == 416) {
                 return InputStream.nullInputStream(); // the object exists but ends before the offset
             }
-            if (e.statusCode() == 404) {
+            if (missingKey(e)) {
                 throw new PathNotFoundException(path);
             }
             throw failure("read", path, e);
@@ -301,10 +299,8 @@ public final class S3Driver implements StorageDriver {
             HeadObjectResponse head;
             try {
                 head = s3.headObject(r -> r.bucket(bucket).key(from));
-            } catch (NoSuchKeyException e) {
-                throw new PathNotFoundException(source);
             } catch (S3Exception e) {
-                if (e.statusCode() == 404) {
+                if (missingKey(e)) {
                     throw new PathNotFoundException(source);
                 }
                 throw e;
@@ -431,6 +427,15 @@ public final class S3Driver implements StorageDriver {
     @Override
     public void close() {
         s3.close();
+    }
+
+    /** A 404 about the key, not about the bucket (a missing bucket is a configuration error, never "not found"). */
+    static boolean missingKey(S3Exception e) {
+        if (e instanceof NoSuchKeyException) {
+            return true;
+        }
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        return e.statusCode() == 404 && !(e instanceof NoSuchBucketException) && !"NoSuchBucket".equals(code);
     }
 
     static StorageException failure(String op, String path, SdkException e) {

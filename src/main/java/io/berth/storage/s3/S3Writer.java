@@ -6,7 +6,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
@@ -74,12 +73,11 @@ final class S3Writer implements StorageWriter {
         try {
             HeadObjectResponse head = driver.s3.headObject(r -> r.bucket(driver.bucket).key(key));
             w.baseObjectSize = head.contentLength();
-        } catch (NoSuchKeyException e) {
-            // a new object
         } catch (S3Exception e) {
-            if (e.statusCode() != 404) {
+            if (!S3Driver.missingKey(e)) {
                 throw e;
             }
+            // a new object
         }
         return w;
     }

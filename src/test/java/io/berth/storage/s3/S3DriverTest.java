@@ -1,6 +1,8 @@
 package io.berth.storage.s3;
 
+import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
+import io.berth.storage.StorageException;
 import io.berth.storage.StorageDriverContract;
 import io.berth.storage.StorageWriter;
 import io.berth.testing.S3ProxyServer;
@@ -10,6 +12,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The contract against S3Proxy, with the smallest chunk sizes S3 allows so that the large-object paths run. */
 class S3DriverTest extends StorageDriverContract {
@@ -63,6 +66,17 @@ class S3DriverTest extends StorageDriverContract {
         driver.putContent(path("k"), bytes("v"));
         assertThat(s3().key(path("k"))).startsWith("registry-root/contract/");
         assertThat(s3().s3.headObject(r -> r.bucket("berth").key("registry-root/" + path("k"))).contentLength()).isEqualTo(1);
+    }
+
+    @Test
+    void aMissingBucketIsAnErrorNotAMissingObject() {
+        try (S3Driver wrong = new S3Driver(S3Settings.of("no-such-bucket", "us-east-1", server.endpoint(), true,
+                S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, ""))) {
+            assertThatThrownBy(() -> wrong.reader("a/b", 0)).isInstanceOf(StorageException.class)
+                    .isNotInstanceOf(PathNotFoundException.class);
+            assertThatThrownBy(() -> wrong.stat("a/b")).isInstanceOf(StorageException.class);
+            assertThatThrownBy(wrong::checkHealth).isInstanceOf(StorageException.class).hasMessageContaining("no-such-bucket");
+        }
     }
 
     @Test
