@@ -1,6 +1,8 @@
 package io.berth.config;
 
 import io.berth.storage.StorageConfig;
+import io.berth.storage.azure.AzureSettings;
+import io.berth.storage.gcs.GcsSettings;
 import io.berth.storage.s3.S3Settings;
 
 import java.net.URI;
@@ -15,7 +17,7 @@ import java.util.Set;
  */
 final class StorageSettings {
     private static final Set<String> NOT_DRIVERS = Set.of("type", "delete", "maintenance", "cache", "redirect", "tag");
-    private static final List<String> DRIVERS = List.of("filesystem", "s3");
+    private static final List<String> DRIVERS = List.of("filesystem", "s3", "gcs", "azure");
 
     private StorageSettings() {
     }
@@ -25,6 +27,8 @@ final class StorageSettings {
         return switch (driver) {
             case "filesystem" -> new StorageConfig.Filesystem(Path.of(s.string("storage.filesystem.rootdirectory", "./data")));
             case "s3" -> new StorageConfig.S3(s3(s));
+            case "gcs" -> new StorageConfig.Gcs(gcs(s));
+            case "azure" -> new StorageConfig.Azure(azure(s));
             default -> throw new ConfigException("storage driver \"" + driver + "\" (REGISTRY_STORAGE) is not supported; use one of "
                     + String.join(", ", DRIVERS));
         };
@@ -101,6 +105,58 @@ final class StorageSettings {
                     (int) s.number("storage.s3.multipartcopymaxconcurrency", 100, 1, 1000));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("invalid s3 storage settings: " + e.getMessage());
+        }
+    }
+
+    private static GcsSettings gcs(Settings s) {
+        String bucket = required(s, "storage.gcs.bucket", "gcs");
+        String keyFile = optional(s, "storage.gcs.keyfile");
+        if (keyFile != null && !java.nio.file.Files.isReadable(Path.of(keyFile))) {
+            throw Settings.invalid("storage.gcs.keyfile", keyFile, "a readable service account key file (JSON)");
+        }
+        long chunk = s.number("storage.gcs.chunksize", GcsSettings.DEFAULT_CHUNK_SIZE, 256 * 1024, 1L << 30);
+        if (chunk % (256 * 1024) != 0) {
+            throw Settings.invalid("storage.gcs.chunksize", String.valueOf(chunk), "a multiple of 262144 (256 KiB)");
+        }
+        return new GcsSettings(bucket, keyFile == null ? null : Path.of(keyFile), optional(s, "storage.gcs.rootdirectory"), (int) chunk);
+    }
+
+    private static AzureSettings azure(Settings s) {
+        String container = required(s, "storage.azure.container", "azure");
+        String connectionString = optional(s, "storage.azure.connectionstring");
+        String type = optional(s, "storage.azure.credentials.type");
+        if (type != null && !type.equals("shared_key")) {
+            throw Settings.invalid("storage.azure.credentials.type", type,
+                    "shared_key (with accountname and accountkey), or a connectionstring; " + type + " is not supported");
+        }
+        String account = optional(s, "storage.azure.accountname");
+        String key = optional(s, "storage.azure.accountkey");
+        if (connectionString == null && (account == null || key == null)) {
+            throw new ConfigException("the azure storage driver needs storage.azure.accountname and storage.azure.accountkey "
+                    + "(REGISTRY_STORAGE_AZURE_ACCOUNTNAME, REGISTRY_STORAGE_AZURE_ACCOUNTKEY), or storage.azure.connectionstring "
+                    + "(REGISTRY_STORAGE_AZURE_CONNECTIONSTRING)");
+        }
+        String serviceUrl = optional(s, "storage.azure.serviceurl");
+        if (serviceUrl == null) {
+            serviceUrl = optional(s, "storage.azure.endpoint");
+        }
+        URI url = null;
+        if (serviceUrl != null) {
+            try {
+                url = URI.create(serviceUrl);
+            } catch (IllegalArgumentException e) {
+                url = null;
+            }
+            if (url == null || url.getHost() == null) {
+                throw Settings.invalid("storage.azure.serviceurl", serviceUrl, "a URL such as https://account.blob.core.windows.net");
+            }
+        }
+        try {
+            return new AzureSettings(account, key, container, optional(s, "storage.azure.rootdirectory"),
+                    optional(s, "storage.azure.realm"), url, connectionString,
+                    (int) s.number("storage.azure.chunksize", AzureSettings.DEFAULT_CHUNK_SIZE, 64 * 1024, 100L * 1024 * 1024));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("invalid azure storage settings: " + e.getMessage());
         }
     }
 }

@@ -132,6 +132,9 @@ public final class BerthServer implements AutoCloseable {
             case StorageConfig.Filesystem fs -> "filesystem at " + fs.rootDirectory().toAbsolutePath();
             case StorageConfig.S3 s3 -> "s3 bucket " + s3.settings().bucket()
                     + (s3.settings().endpoint() == null ? " in " + s3.settings().region() : " at " + s3.settings().endpoint());
+            case StorageConfig.Gcs gcs -> "gcs bucket " + gcs.settings().bucket();
+            case StorageConfig.Azure azure -> "azure container " + azure.settings().container()
+                    + (azure.settings().serviceUrl() == null ? "" : " at " + azure.settings().serviceUrl());
         };
     }
 

@@ -1,5 +1,7 @@
 package io.berth.storage;
 
+import io.berth.storage.azure.AzureSettings;
+import io.berth.storage.gcs.GcsSettings;
 import io.berth.storage.s3.S3Settings;
 
 import java.nio.file.Path;
@@ -23,6 +25,22 @@ public sealed interface StorageConfig {
         @Override
         public String driverName() {
             return "s3";
+        }
+    }
+
+    /** Objects in a Google Cloud Storage bucket. */
+    record Gcs(GcsSettings settings) implements StorageConfig {
+        @Override
+        public String driverName() {
+            return "gcs";
+        }
+    }
+
+    /** Objects as block blobs in an Azure Storage container. */
+    record Azure(AzureSettings settings) implements StorageConfig {
+        @Override
+        public String driverName() {
+            return "azure";
         }
     }
 }

@@ -96,4 +96,41 @@ class StorageConfigTest {
         assertThatThrownBy(() -> env(Map.of("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", "/x", "REGISTRY_STORAGE_S3_BUCKET", "b")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("more than one storage driver");
     }
+
+    @Test
+    void gcsFromRegistry2EnvironmentVariables() {
+        BerthConfig c = env(Map.of("REGISTRY_STORAGE", "gcs", "REGISTRY_STORAGE_GCS_BUCKET", "images",
+                "REGISTRY_STORAGE_GCS_ROOTDIRECTORY", "/reg"));
+        var s = ((StorageConfig.Gcs) c.storage()).settings();
+        assertThat(s.bucket()).isEqualTo("images");
+        assertThat(s.keyFile()).isNull();
+        assertThat(s.rootDirectory()).isEqualTo("/reg");
+        assertThatThrownBy(() -> env(Map.of("REGISTRY_STORAGE", "gcs", "REGISTRY_STORAGE_GCS_BUCKET", "b",
+                "REGISTRY_STORAGE_GCS_KEYFILE", "/no/such/key.json")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("REGISTRY_STORAGE_GCS_KEYFILE");
+        assertThatThrownBy(() -> env(Map.of("REGISTRY_STORAGE", "gcs"))).hasMessageContaining("REGISTRY_STORAGE_GCS_BUCKET");
+    }
+
+    @Test
+    void azureFromRegistry2EnvironmentVariables() {
+        BerthConfig c = env(Map.of("REGISTRY_STORAGE", "azure", "REGISTRY_STORAGE_AZURE_ACCOUNTNAME", "acct",
+                "REGISTRY_STORAGE_AZURE_ACCOUNTKEY", "a2V5LXZhbHVl", "REGISTRY_STORAGE_AZURE_CONTAINER", "reg",
+                "REGISTRY_STORAGE_AZURE_ROOTDIRECTORY", "/r", "REGISTRY_STORAGE_AZURE_REALM", "core.chinacloudapi.cn"));
+        var s = ((StorageConfig.Azure) c.storage()).settings();
+        assertThat(s.accountName()).isEqualTo("acct");
+        assertThat(s.container()).isEqualTo("reg");
+        assertThat(s.serviceUrl()).isEqualTo(URI.create("https://acct.blob.core.chinacloudapi.cn"));
+        assertThat(c.toString()).doesNotContain("a2V5LXZhbHVl");
+
+        BerthConfig cs = env(Map.of("REGISTRY_STORAGE", "azure", "REGISTRY_STORAGE_AZURE_CONTAINER", "reg",
+                "REGISTRY_STORAGE_AZURE_CONNECTIONSTRING", "AccountName=x;AccountKey=a2V5LXZhbHVl"));
+        assertThat(((StorageConfig.Azure) cs.storage()).settings().connectionString()).contains("AccountName=x");
+        assertThat(cs.toString()).doesNotContain("a2V5LXZhbHVl");
+
+        assertThatThrownBy(() -> env(Map.of("REGISTRY_STORAGE", "azure", "REGISTRY_STORAGE_AZURE_CONTAINER", "reg")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("REGISTRY_STORAGE_AZURE_ACCOUNTKEY");
+        assertThatThrownBy(() -> env(Map.of("REGISTRY_STORAGE", "azure", "REGISTRY_STORAGE_AZURE_ACCOUNTNAME", "a",
+                "REGISTRY_STORAGE_AZURE_ACCOUNTKEY", "k")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("REGISTRY_STORAGE_AZURE_CONTAINER");
+    }
 }
