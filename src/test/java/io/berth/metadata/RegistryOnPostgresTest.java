@@ -35,7 +35,7 @@ class RegistryOnPostgresTest {
             url = Postgres.jdbcUrl(database);
         }
         try (TestServer server = TestServer.start(Map.of("BERTH_DATABASE_URL", url))) {
-            Http http = new Http(server.url());
+            Http http = server.http();
             String digest = http.pushImage("pg/app", "v1", "{}".getBytes(), "layer".getBytes());
             assertThat(Http.sha256(http.get("/v2/pg/app/manifests/v1", "Accept", "application/vnd.oci.image.manifest.v1+json").body()))
                     .isEqualTo(digest);

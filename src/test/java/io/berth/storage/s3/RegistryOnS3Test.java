@@ -68,7 +68,7 @@ class RegistryOnS3Test {
         String chunkedDigest = Http.sha256(chunked);
 
         try (TestServer server = TestServer.start(dataDir, env)) {
-            Http http = new Http(server.url());
+            Http http = server.http();
             manifestDigest = http.pushImage("e2e/app", "v1", config, layer);
 
             // a chunked upload: POST, PATCH x2, PUT with the last bytes
@@ -103,7 +103,7 @@ class RegistryOnS3Test {
 
         // a restart keeps everything: blobs in S3, metadata in SQLite in the data directory
         try (TestServer server = TestServer.start(dataDir, env)) {
-            assertPulls(new Http(server.url()), manifestDigest, config, layer);
+            assertPulls(server.http(), manifestDigest, config, layer);
         }
     }
 
