@@ -34,7 +34,7 @@ final class UserCommand {
     JdbcMetadataStore open() {
         BerthConfig cfg = BerthConfig.from(Settings.load(config, System.getenv()));
         return cfg.databaseUrl() == null
-                ? JdbcMetadataStore.sqlite(cfg.rootDirectory().resolve("berth.db"))
+                ? JdbcMetadataStore.sqlite(cfg.dataDirectory().resolve("berth.db"))
                 : JdbcMetadataStore.postgres(cfg.databaseUrl(), 2);
     }
 

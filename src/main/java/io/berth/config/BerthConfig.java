@@ -2,6 +2,7 @@ package io.berth.config;
 
 import io.berth.auth.AuthSettings;
 import io.berth.proxy.Upstream;
+import io.berth.storage.StorageConfig;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,7 +22,8 @@ public record BerthConfig(
         InetSocketAddress address,
         Path tlsCertificate,
         Path tlsKey,
-        Path rootDirectory,
+        StorageConfig storage,
+        Path dataDirectory,
         boolean deleteEnabled,
         String logLevel,
         boolean accessLog,
@@ -43,14 +45,15 @@ public record BerthConfig(
         if ((cert == null) != (key == null)) {
             throw new ConfigException("TLS needs both http.tls.certificate (REGISTRY_HTTP_TLS_CERTIFICATE) and http.tls.key (REGISTRY_HTTP_TLS_KEY)");
         }
-        String driver = s.string("storage", "filesystem");
-        if (!s.keys("storage").isEmpty() && !s.has("storage.type")) {
-            driver = s.keys("storage").stream().filter(k -> !Set.of("delete", "maintenance", "cache", "redirect", "tag").contains(k))
-                    .findFirst().orElse("filesystem");
-        }
-        if (!driver.equals("filesystem")) {
-            throw new ConfigException("storage driver \"" + driver + "\" (REGISTRY_STORAGE) is not supported yet; use filesystem");
-        }
+        StorageConfig storage = StorageSettings.from(s);
+        // Where Berth keeps local state (the SQLite database when no BERTH_DATABASE_URL is given). With
+        // filesystem storage that is the storage root itself, so one directory holds the whole registry
+        // (and registry:2's layout, backups and volume mounts stay as they were). With an object store
+        // there is no local root, and SQLite cannot live in a bucket, so it goes to berth.data.dir
+        // (BERTH_DATA_DIR, default ./data): back that up, or use PostgreSQL to keep the node stateless.
+        Path dataDirectory = storage instanceof StorageConfig.Filesystem fs
+                ? fs.rootDirectory()
+                : Path.of(s.string("berth.data.dir", "./data"));
         String level = s.string("log.level", "info").toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(level)) {
             throw Settings.invalid("log.level", level, "one of error, warn, info, debug");
@@ -59,7 +62,8 @@ public record BerthConfig(
                 address,
                 cert == null ? null : Path.of(cert),
                 key == null ? null : Path.of(key),
-                Path.of(s.string("storage.filesystem.rootdirectory", "./data")),
+                storage,
+                dataDirectory,
                 s.bool("storage.delete.enabled", true),
                 level,
                 !s.bool("log.accesslog.disabled", true) || s.bool("berth.accesslog", false),
@@ -139,6 +143,11 @@ public record BerthConfig(
                 s.bool("berth.auth.usernamespaces", false),
                 s.bool("berth.audit.jsonlines", false),
                 s.bool("berth.audit.pulls", true));
+    }
+
+    /** The filesystem driver's root directory, or null when objects live in an object store. */
+    public Path rootDirectory() {
+        return storage instanceof StorageConfig.Filesystem fs ? fs.rootDirectory() : null;
     }
 
     /** registry:2's addr forms: ":5000", "0.0.0.0:5000", "localhost:5000", "[::1]:5000". */

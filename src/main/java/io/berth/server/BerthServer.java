@@ -15,7 +15,8 @@ import io.berth.proxy.ProxyRegistry;
 import io.berth.registry.LocalRegistry;
 import io.berth.registry.Registry;
 import io.berth.storage.StorageDriver;
-import io.berth.storage.filesystem.FilesystemDriver;
+import io.berth.storage.StorageConfig;
+import io.berth.storage.StorageDrivers;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -58,10 +59,8 @@ public final class BerthServer implements AutoCloseable {
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
-        this.storage = new FilesystemDriver(config.rootDirectory());
-        this.metadata = config.databaseUrl() == null
-                ? JdbcMetadataStore.sqlite(config.rootDirectory().resolve("berth.db"))
-                : JdbcMetadataStore.postgres(config.databaseUrl(), 16);
+        this.storage = StorageDrivers.fromConfig(config.storage());
+        this.metadata = openMetadata(config);
         this.metrics = new Metrics();
         Registry localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
@@ -97,8 +96,17 @@ public final class BerthServer implements AutoCloseable {
             throw new IllegalStateException("authentication needs the SQL metadata store");
         }
         AccessService a = new AccessService(jdbc.accessStore(), config.auth(), Clock.systemUTC());
-        a.bootstrap(config.rootDirectory());
+        a.bootstrap(config.dataDirectory());
         return a;
+    }
+
+    /** PostgreSQL when BERTH_DATABASE_URL is given, else SQLite in the data directory (see BerthConfig). */
+    private static MetadataStore openMetadata(BerthConfig config) throws java.io.IOException {
+        if (config.databaseUrl() != null) {
+            return JdbcMetadataStore.postgres(config.databaseUrl(), 16);
+        }
+        java.nio.file.Files.createDirectories(config.dataDirectory());
+        return JdbcMetadataStore.sqlite(config.dataDirectory().resolve("berth.db"));
     }
 
     public static BerthServer start(BerthConfig config) throws Exception {
@@ -111,11 +119,23 @@ public final class BerthServer implements AutoCloseable {
         if (s.access == null) {
             LOG.warn("authentication is OFF (BERTH_AUTH=none): anyone who can reach this port may pull, push and delete");
         }
-        LOG.info("Berth listening on {}://{}:{} (storage {} at {}, metadata {})",
+        LOG.info("Berth listening on {}://{}:{} (storage {}, metadata {})",
                 config.tlsCertificate() == null ? "http" : "https",
-                config.address().getHostString(), s.port(), s.storage.name(), config.rootDirectory().toAbsolutePath(),
-                config.databaseUrl() == null ? "sqlite" : "postgresql");
+                config.address().getHostString(), s.port(), describe(config.storage()),
+                config.databaseUrl() == null ? "sqlite in " + config.dataDirectory().toAbsolutePath() : "postgresql");
         return s;
+    }
+
+    /** Where objects live, for the start-up line; never credentials. */
+    private static String describe(StorageConfig storage) {
+        return switch (storage) {
+            case StorageConfig.Filesystem fs -> "filesystem at " + fs.rootDirectory().toAbsolutePath();
+            case StorageConfig.S3 s3 -> "s3 bucket " + s3.settings().bucket()
+                    + (s3.settings().endpoint() == null ? " in " + s3.settings().region() : " at " + s3.settings().endpoint());
+            case StorageConfig.Gcs gcs -> "gcs bucket " + gcs.settings().bucket();
+            case StorageConfig.Azure azure -> "azure container " + azure.settings().container()
+                    + (azure.settings().serviceUrl() == null ? "" : " at " + azure.settings().serviceUrl());
+        };
     }
 
     private static ServerConnector connector(Server jetty, BerthConfig config) {

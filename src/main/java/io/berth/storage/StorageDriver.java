@@ -11,14 +11,22 @@ import java.util.Optional;
  * The storage-driver SPI, modelled on CNCF Distribution's: a flat namespace of slash-separated paths
  * holding byte objects. Drivers know nothing of registries; the registry core lays out blobs and
  * uploads on top. Every method is safe to call from many threads. Failures to reach the store are
- * {@link StorageException}s; a missing path is a {@link PathNotFoundException}.
+ * {@link StorageException}s; a missing path is a {@link PathNotFoundException}; a path that is not
+ * valid by {@link StoragePaths} is an {@link IllegalArgumentException}, whatever the store.
+ *
+ * <p>Object stores have no directories: a "directory" is any path that other objects' paths extend.
+ * Data written by a {@link StorageWriter} that was closed without commit is kept only for a later
+ * appending writer; whether {@link #stat}, {@link #reader} or {@link #list} see it depends on the store.
  */
 public interface StorageDriver extends AutoCloseable {
 
     /** The driver's name as configured (filesystem, s3, gcs, azure). */
     String name();
 
-    /** Size and modification time of an object, or empty when there is none at that path. */
+    /**
+     * Size and modification time of an object, or empty when there is none at that path. A directory
+     * (a path other objects are under) is reported with {@link FileInfo#directory()} set.
+     */
     Optional<FileInfo> stat(String path);
 
     /** The whole content of a small object. */
@@ -27,16 +35,21 @@ public interface StorageDriver extends AutoCloseable {
     /** Writes a small object atomically: readers see the old content or the new, never a mix. */
     void putContent(String path, byte[] content);
 
-    /** A stream of the object's bytes from {@code offset} on. */
+    /** A stream of the object's bytes from {@code offset} on; empty when {@code offset} is at or past the end. */
     InputStream reader(String path, long offset);
 
     /**
-     * A writer to the object at {@code path}; with {@code append} it continues an object written
-     * before (resuming a chunked upload). Nothing written is durable until {@link StorageWriter#commit()}.
+     * A writer to the object at {@code path}; with {@code append} it continues what an earlier writer
+     * left (committed, or closed without commit: resuming a chunked upload). Without {@code append} the
+     * writer starts from nothing. Nothing written is durable until {@link StorageWriter#commit()}.
+     * One writer per path at a time: callers serialise writers to the same path.
      */
     StorageWriter writer(String path, boolean append);
 
-    /** The direct children of a "directory" path, as full paths, sorted. Empty when there are none. */
+    /**
+     * The direct children (objects and directories) of a directory path, as normalised full paths
+     * (no leading slash), sorted. Empty when there are none. {@code ""} or {@code "/"} lists the root.
+     */
     List<String> list(String prefix);
 
     /** Moves an object, replacing any at {@code destination}; atomic where the store allows. */

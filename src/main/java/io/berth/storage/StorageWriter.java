@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 /**
  * Streams bytes into an object. {@link #commit()} makes what was written durable; {@link #cancel()}
  * discards it; {@link #close()} without either keeps the partial object so a later writer can append.
+ * After commit, cancel or close, the writer takes no more bytes ({@link IllegalStateException}); close
+ * is then a no-op.
  */
 public interface StorageWriter extends AutoCloseable {
 

@@ -22,8 +22,10 @@ class DatabaseFaultTest {
 
     @Test
     void databaseOutageGives503AndRecoversWithoutRestart() throws Exception {
-        try (Postgres pg = Postgres.freshDatabase(); TcpProxy net = new TcpProxy(Postgres.HOST, Postgres.PORT);
-             TestServer server = TestServer.start(Map.of("BERTH_DATABASE_URL", pg.url(net.port())))) {
+        Postgres.require();
+        String database = Postgres.createDatabase();
+        try (TcpProxy net = new TcpProxy(Postgres.address().getHost(), Postgres.address().getPort());
+             TestServer server = TestServer.start(Map.of("BERTH_DATABASE_URL", Postgres.jdbcUrlVia(database, net.port())))) {
             Http http = server.http();
             String before = http.pushImage("fault/app", "v1", "{}".getBytes(), "layer".getBytes());
             assertThat(http.get("/readyz").statusCode()).isEqualTo(200);
@@ -53,6 +55,8 @@ class DatabaseFaultTest {
             assertThat(http.get("/v2/fault/app/manifests/v2").statusCode()).as("the failed push left nothing").isEqualTo(404);
             assertThat(http.pushImage("fault/app", "v3", "{\"x\":3}".getBytes(), "layer3".getBytes())).startsWith("sha256:");
             assertThat(http.get("/readyz").statusCode()).isEqualTo(200);
+        } finally {
+            Postgres.dropDatabase(database);
         }
     }
 }

@@ -61,6 +61,7 @@ public final class TestServer implements AutoCloseable {
         Map<String, String> all = new HashMap<>();
         all.put("REGISTRY_HTTP_ADDR", "127.0.0.1:0");
         all.put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", dataDir.toString());
+        all.put("BERTH_DATA_DIR", dataDir.toString()); // SQLite's home when storage is an object store
         all.put("REGISTRY_LOG_LEVEL", "warn");
         all.put("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD);
         all.put("BERTH_AUTH_BCRYPTCOST", "4"); // fast hashing in tests; production default is 10

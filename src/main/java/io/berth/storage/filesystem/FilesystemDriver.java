@@ -4,11 +4,11 @@ import io.berth.storage.FileInfo;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageException;
+import io.berth.storage.StoragePaths;
 import io.berth.storage.StorageWriter;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -46,27 +46,22 @@ public final class FilesystemDriver implements StorageDriver {
         return "filesystem";
     }
 
+    /** The file of an object path (validated: no path can escape the root). */
     Path resolve(String path) {
-        Path p = root.resolve(stripSlashes(path)).normalize();
-        if (!p.startsWith(root)) {
-            throw new IllegalArgumentException("path escapes the storage root: " + path);
-        }
-        return p;
+        return root.resolve(StoragePaths.object(path));
     }
 
-    private static String stripSlashes(String path) {
-        int i = 0;
-        while (i < path.length() && path.charAt(i) == '/') {
-            i++;
-        }
-        return path.substring(i);
+    private Path resolveDirectory(String path) {
+        String d = StoragePaths.directory(path);
+        return d.isEmpty() ? root : root.resolve(d);
     }
 
     @Override
     public Optional<FileInfo> stat(String path) {
         try {
             BasicFileAttributes a = Files.readAttributes(resolve(path), BasicFileAttributes.class);
-            return Optional.of(new FileInfo(path, a.isDirectory() ? 0 : a.size(), a.lastModifiedTime().toInstant(), a.isDirectory()));
+            return Optional.of(new FileInfo(StoragePaths.object(path), a.isDirectory() ? 0 : a.size(),
+                    a.lastModifiedTime().toInstant(), a.isDirectory()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -134,17 +129,20 @@ public final class FilesystemDriver implements StorageDriver {
 
     @Override
     public List<String> list(String prefix) {
-        Path dir = resolve(prefix);
-        String base = stripSlashes(prefix);
-        if (!base.isEmpty() && !base.endsWith("/")) {
+        Path dir = resolveDirectory(prefix);
+        String base = StoragePaths.directory(prefix);
+        if (!base.isEmpty()) {
             base = base + "/";
         }
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                out.add(base + p.getFileName());
+                String name = p.getFileName().toString();
+                if (!name.endsWith(".tmp") || !name.startsWith(".")) { // putContent's in-flight temporary files
+                    out.add(base + name);
+                }
             }
-        } catch (NoSuchFileException e) {
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
             return List.of();
         } catch (IOException e) {
             throw failure("list", prefix, e);
@@ -177,10 +175,10 @@ public final class FilesystemDriver implements StorageDriver {
 
     @Override
     public void delete(String path) {
-        Path p = resolve(path);
-        if (p.equals(root)) {
+        if (StoragePaths.directory(path).isEmpty()) {
             throw new IllegalArgumentException("refusing to delete the storage root");
         }
+        Path p = resolve(path);
         try {
             Files.walkFileTree(p, new SimpleFileVisitor<>() {
                 @Override
@@ -235,6 +233,12 @@ public final class FilesystemDriver implements StorageDriver {
         private final FileChannel channel;
         private boolean closed;
 
+        private void ensureOpen() {
+            if (closed) {
+                throw new IllegalStateException("writer to " + file + " is already committed, cancelled or closed");
+            }
+        }
+
         FileWriter(Path file, FileChannel channel) {
             this.file = file;
             this.channel = channel;
@@ -242,6 +246,7 @@ public final class FilesystemDriver implements StorageDriver {
 
         @Override
         public void write(ByteBuffer buffer) {
+            ensureOpen();
             try {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
@@ -253,15 +258,17 @@ public final class FilesystemDriver implements StorageDriver {
 
         @Override
         public long size() {
+            ensureOpen();
             try {
                 return channel.size();
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new StorageException("size of " + file + " unknown: " + e.getMessage(), e);
             }
         }
 
         @Override
         public void commit() {
+            ensureOpen();
             try {
                 channel.force(true);
             } catch (IOException e) {
@@ -273,6 +280,7 @@ public final class FilesystemDriver implements StorageDriver {
 
         @Override
         public void cancel() {
+            ensureOpen();
             close();
             deleteQuietly(file);
         }

@@ -1,0 +1,46 @@
+package io.berth.storage;
+
+import io.berth.storage.azure.AzureSettings;
+import io.berth.storage.gcs.GcsSettings;
+import io.berth.storage.s3.S3Settings;
+
+import java.nio.file.Path;
+
+/** Which store holds the registry's objects, with that store's own settings. */
+public sealed interface StorageConfig {
+
+    /** The driver's name as registry:2 spells it. */
+    String driverName();
+
+    /** Objects in a directory on this machine. */
+    record Filesystem(Path rootDirectory) implements StorageConfig {
+        @Override
+        public String driverName() {
+            return "filesystem";
+        }
+    }
+
+    /** Objects in an S3 bucket or an S3-compatible store. */
+    record S3(S3Settings settings) implements StorageConfig {
+        @Override
+        public String driverName() {
+            return "s3";
+        }
+    }
+
+    /** Objects in a Google Cloud Storage bucket. */
+    record Gcs(GcsSettings settings) implements StorageConfig {
+        @Override
+        public String driverName() {
+            return "gcs";
+        }
+    }
+
+    /** Objects as block blobs in an Azure Storage container. */
+    record Azure(AzureSettings settings) implements StorageConfig {
+        @Override
+        public String driverName() {
+            return "azure";
+        }
+    }
+}

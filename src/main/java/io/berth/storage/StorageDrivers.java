@@ -1,0 +1,21 @@
+package io.berth.storage;
+
+import io.berth.storage.azure.AzureDriver;
+import io.berth.storage.filesystem.FilesystemDriver;
+import io.berth.storage.gcs.GcsDriver;
+import io.berth.storage.s3.S3Driver;
+
+/** Builds the configured storage driver: the one place that knows every driver. */
+public final class StorageDrivers {
+    private StorageDrivers() {
+    }
+
+    public static StorageDriver fromConfig(StorageConfig config) {
+        return switch (config) {
+            case StorageConfig.Filesystem fs -> new FilesystemDriver(fs.rootDirectory());
+            case StorageConfig.S3 s3 -> new S3Driver(s3.settings());
+            case StorageConfig.Gcs gcs -> GcsDriver.connect(gcs.settings());
+            case StorageConfig.Azure azure -> new AzureDriver(azure.settings());
+        };
+    }
+}

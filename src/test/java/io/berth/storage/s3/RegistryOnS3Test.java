@@ -1,0 +1,131 @@
+package io.berth.storage.s3;
+
+import io.berth.testing.Http;
+import io.berth.testing.S3ProxyServer;
+import io.berth.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The whole registry with S3 (S3Proxy) as its store: push and pull, a chunked upload, a restart. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RegistryOnS3Test {
+    private static final String BUCKET = "registry";
+    private S3ProxyServer s3;
+    private S3Client client;
+    private Path dataDir;
+    private Map<String, String> env;
+
+    @BeforeAll
+    void startS3() throws Exception {
+        s3 = S3ProxyServer.start(BUCKET);
+        client = S3Client.builder().region(Region.US_EAST_1).endpointOverride(s3.endpoint()).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+                .build();
+        dataDir = Files.createTempDirectory("berth-s3-e2e-");
+        env = new HashMap<>();
+        env.put("REGISTRY_STORAGE", "s3");
+        env.put("REGISTRY_STORAGE_S3_BUCKET", BUCKET);
+        env.put("REGISTRY_STORAGE_S3_REGION", "us-east-1");
+        env.put("REGISTRY_STORAGE_S3_REGIONENDPOINT", s3.endpoint().toString());
+        env.put("REGISTRY_STORAGE_S3_FORCEPATHSTYLE", "true");
+        env.put("REGISTRY_STORAGE_S3_ACCESSKEY", S3ProxyServer.ACCESS_KEY);
+        env.put("REGISTRY_STORAGE_S3_SECRETKEY", S3ProxyServer.SECRET_KEY);
+        env.put("REGISTRY_STORAGE_S3_ROOTDIRECTORY", "/berth-root");
+        env.put("REGISTRY_STORAGE_S3_CHUNKSIZE", String.valueOf(5 * 1024 * 1024));
+    }
+
+    @AfterAll
+    void stopS3() throws Exception {
+        client.close();
+        s3.close();
+    }
+
+    @Test
+    void pushPullAndChunkedUploadWithS3AsTheStore() {
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes();
+        byte[] layer = random(1, 300_000);
+        byte[] chunked = random(2, 6 * 1024 * 1024 + 3 * 1024 * 1024 + 1234);
+        String manifestDigest;
+        String chunkedDigest = Http.sha256(chunked);
+
+        try (TestServer server = TestServer.start(dataDir, env)) {
+            Http http = server.http();
+            manifestDigest = http.pushImage("e2e/app", "v1", config, layer);
+
+            // a chunked upload: POST, PATCH x2, PUT with the last bytes
+            HttpResponse<byte[]> started = http.method("POST", "/v2/e2e/app/blobs/uploads/", null);
+            assertThat(started.statusCode()).isEqualTo(202);
+            String location = started.headers().firstValue("Location").orElseThrow();
+            int a = 6 * 1024 * 1024;
+            int b = a + 3 * 1024 * 1024;
+            location = patch(http, location, chunked, 0, a);
+            location = patch(http, location, chunked, a, b);
+            HttpResponse<byte[]> done = http.method("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + chunkedDigest,
+                    Arrays.copyOfRange(chunked, b, chunked.length), "Content-Type", "application/octet-stream");
+            assertThat(done.statusCode()).as(new String(done.body())).isEqualTo(201);
+            assertThat(done.headers().firstValue("Docker-Content-Digest")).hasValue(chunkedDigest);
+
+            assertPulls(http, manifestDigest, config, layer);
+            HttpResponse<byte[]> blob = http.get("/v2/e2e/app/blobs/" + chunkedDigest);
+            assertThat(blob.statusCode()).isEqualTo(200);
+            assertThat(Http.sha256(blob.body())).isEqualTo(chunkedDigest);
+            HttpResponse<byte[]> range = http.get("/v2/e2e/app/blobs/" + chunkedDigest, "Range", "bytes=100-199");
+            assertThat(range.statusCode()).isEqualTo(206);
+            assertThat(range.body()).isEqualTo(Arrays.copyOfRange(chunked, 100, 200));
+        }
+
+        // the blobs are in the bucket under the root directory, in registry:2's layout; no upload is left over
+        List<String> keys = client.listObjectsV2Paginator(r -> r.bucket(BUCKET)).contents().stream().map(S3Object::key).toList();
+        String hex = chunkedDigest.substring("sha256:".length());
+        assertThat(keys).contains("berth-root/docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+        assertThat(keys).allMatch(k -> k.startsWith("berth-root/docker/registry/v2/blobs/"));
+        assertThat(client.listMultipartUploads(r -> r.bucket(BUCKET)).uploads()).isEmpty();
+        assertThat(dataDir.resolve("berth.db")).exists();
+
+        // a restart keeps everything: blobs in S3, metadata in SQLite in the data directory
+        try (TestServer server = TestServer.start(dataDir, env)) {
+            assertPulls(server.http(), manifestDigest, config, layer);
+        }
+    }
+
+    private static String patch(Http http, String location, byte[] data, int from, int to) {
+        HttpResponse<byte[]> r = http.method("PATCH", location, Arrays.copyOfRange(data, from, to),
+                "Content-Type", "application/octet-stream", "Content-Range", from + "-" + (to - 1));
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(202);
+        assertThat(r.headers().firstValue("Range")).hasValue("0-" + (to - 1));
+        return r.headers().firstValue("Location").orElseThrow();
+    }
+
+    private static void assertPulls(Http http, String manifestDigest, byte[] config, byte[] layer) {
+        HttpResponse<byte[]> m = http.get("/v2/e2e/app/manifests/v1", "Accept", "application/vnd.oci.image.manifest.v1+json");
+        assertThat(m.statusCode()).isEqualTo(200);
+        assertThat(Http.sha256(m.body())).isEqualTo(manifestDigest);
+        assertThat(http.get("/v2/e2e/app/blobs/" + Http.sha256(config)).body()).isEqualTo(config);
+        assertThat(http.get("/v2/e2e/app/blobs/" + Http.sha256(layer)).body()).isEqualTo(layer);
+    }
+
+    private static byte[] random(long seed, int n) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+}
