@@ -21,7 +21,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Fetches missing blobs from upstreams, once each however many clients ask at the same time (single
@@ -163,17 +165,27 @@ final class BlobFills {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                fill.await(position);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-            if (fill.done.isCompletedExceptionally()) {
-                throw new IOException("upstream fetch failed", fill.done.exceptionNow());
-            }
-            if (position >= fill.written) {
-                return -1;
+            long limit;
+            while (true) {
+                if (fill.done.isCompletedExceptionally()) {
+                    throw new IOException("upstream fetch failed", fill.done.exceptionNow());
+                }
+                boolean verified = fill.done.isDone();
+                // The last byte is held back until the digest is verified: a client never receives a
+                // complete-looking blob whose bytes turn out wrong; a failed fill cuts the body short.
+                limit = verified ? fill.written : fill.written - 1;
+                if (position < limit) {
+                    break;
+                }
+                if (verified) {
+                    return -1;
+                }
+                try {
+                    fill.await(position + 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
             }
             if (channel == null) {
                 // Opened once: on Linux the channel keeps reading the same inode after the move into place.
@@ -183,7 +195,7 @@ final class BlobFills {
                     channel = FileChannel.open(moved, StandardOpenOption.READ);
                 }
             }
-            int want = (int) Math.min(len, fill.written - position);
+            int want = (int) Math.min(len, limit - position);
             int n = channel.read(ByteBuffer.wrap(b, off, want), position);
             if (n > 0) {
                 position += n;
@@ -200,7 +212,7 @@ final class BlobFills {
     }
 
     /** Waits for a fill's size (the upstream's Content-Length, or the final size when it gave none). */
-    static long sizeOf(Fill f, Supplier<RuntimeException> onFailure) {
+    static long sizeOf(Fill f, Function<Throwable, RuntimeException> onFailure) {
         try {
             long s = f.size.get(60, TimeUnit.SECONDS);
             if (s >= 0) {
@@ -208,8 +220,13 @@ final class BlobFills {
             }
             f.done.get(30, TimeUnit.MINUTES);
             return f.written;
-        } catch (Exception e) {
-            throw onFailure.get();
+        } catch (ExecutionException e) {
+            throw onFailure.apply(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw onFailure.apply(e);
+        } catch (TimeoutException e) {
+            throw onFailure.apply(e);
         }
     }
 }

@@ -227,8 +227,8 @@ public final class ProxyRegistry implements Registry {
                     + ", and only those who may push there can fetch it from the upstream");
         }
         BlobFills.Fill fill = fills.fetch(t.client(), t.remote(), digest, repository);
-        long size = BlobFills.sizeOf(fill, () -> fill.done.isCompletedExceptionally() && fill.done.exceptionNow() instanceof UpstreamException ue
-                ? blobError(ue, digest) : new RegistryException(ErrorCode.UNAVAILABLE, "fetching " + digest + " from the upstream failed"));
+        long size = BlobFills.sizeOf(fill, failure -> failure instanceof UpstreamException ue ? blobError(ue, digest)
+                : new RegistryException(ErrorCode.UNAVAILABLE, "fetching " + digest + " from the upstream failed"));
         return new BlobContent(digest, size, null, null, null, fill::open);
     }
 

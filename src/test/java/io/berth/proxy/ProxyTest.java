@@ -212,6 +212,46 @@ class ProxyTest {
     }
 
     @Test
+    void aBlobWhoseBytesDoNotMatchItsDigestIsNeverCached() throws Exception {
+        Registry2 up = keep(Registry2.start());
+        byte[] layer = "genuine layer bytes".getBytes();
+        up.http().pushImage("team/tool", "1", "{}".getBytes(), layer);
+        String digest = Http.sha256(layer);
+        // The upstream's disk goes bad: it serves other bytes under the same digest (same length).
+        java.nio.file.Files.write(up.blobFile(digest), "damaged layer bytes".getBytes());
+        TestServer cache = keep(TestServer.startWithConfig(upstreamYaml("r2", up.url(), "5m", null, null), Map.of()));
+        try {
+            HttpResponse<byte[]> r = cache.http().get("/v2/r2/team/tool/blobs/" + digest);
+            // The client sees a failure (an error or a cut connection), never the wrong bytes as the blob.
+            assertThat(r.statusCode() != 200 || !Http.sha256(r.body()).equals(digest) ? "failed" : "served").isEqualTo("failed");
+        } catch (RuntimeException cut) {
+            // the connection was cut mid-body: the right answer to a fill that failed verification
+        }
+        assertThat(cache.metric("berth_proxy_upstream_errors_total")).isGreaterThanOrEqualTo(1);
+        // Nothing was stored: once the upstream is healthy again the genuine bytes come through.
+        java.nio.file.Files.write(up.blobFile(digest), layer);
+        assertThat(cache.http().get("/v2/r2/team/tool/blobs/" + digest).body()).isEqualTo(layer);
+    }
+
+    @Test
+    void basicAuthUpstreamLikeRegistry2WithHtpasswd() {
+        String hash = at.favre.lib.crypto.bcrypt.BCrypt.with(at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y)
+                .hashToString(5, "r2-secret".toCharArray());
+        Registry2 up = keep(Registry2.start("puller:" + hash + "\n"));
+        Http upstreamClient = new Http(up.url(), "puller", "r2-secret");
+        String digest = upstreamClient.pushImage("team/private", "1", "{}".getBytes(), "secret layer".getBytes());
+        TestServer cache = keep(TestServer.startWithConfig(upstreamYaml("r2", up.url(), "5m", "puller", "r2-secret"), Map.of()));
+        HttpResponse<byte[]> r = cache.http().get("/v2/r2/team/private/manifests/1");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(Http.sha256(r.body())).isEqualTo(digest);
+        // Wrong credentials: the upstream's refusal is reported as such, not as a crash.
+        TestServer wrong = keep(TestServer.startWithConfig(upstreamYaml("r2", up.url(), "5m", "puller", "nope"), Map.of()));
+        HttpResponse<byte[]> denied = wrong.http().get("/v2/r2/team/private/manifests/1");
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(Http.json(denied).path("errors").path(0).path("message").asText()).contains("upstream credentials");
+    }
+
+    @Test
     void registry2StyleMirrorOfOneUpstreamAtTheRoot() {
         Registry2 up = keep(Registry2.start());
         String digest = up.http().pushImage("library/hello", "latest", "{}".getBytes(), "hello".getBytes());

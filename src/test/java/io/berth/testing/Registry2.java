@@ -23,6 +23,11 @@ public final class Registry2 implements AutoCloseable {
     }
 
     public static Registry2 start() {
+        return start(null);
+    }
+
+    /** With {@code htpasswd} (a file's content), registry:2 asks for Basic credentials as its htpasswd auth does. */
+    public static Registry2 start(String htpasswd) {
         Tools.require("docker-registry");
         try {
             Path dir = Files.createTempDirectory("registry2-");
@@ -43,7 +48,16 @@ public final class Registry2 implements AutoCloseable {
                         enabled: true
                     http:
                       addr: 127.0.0.1:%d
-                    """.formatted(dir.resolve("data"), port));
+                    """.formatted(dir.resolve("data"), port)
+                    + (htpasswd == null ? "" : """
+                    auth:
+                      htpasswd:
+                        realm: registry2
+                        path: %s
+                    """.formatted(dir.resolve("htpasswd"))));
+            if (htpasswd != null) {
+                Files.writeString(dir.resolve("htpasswd"), htpasswd);
+            }
             Registry2 r = new Registry2(dir, port);
             r.launch();
             return r;
@@ -59,7 +73,8 @@ public final class Registry2 implements AutoCloseable {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
         while (Instant.now().isBefore(deadline)) {
             try {
-                if (http.get("/v2/").statusCode() == 200) {
+                int status = http.get("/v2/").statusCode();
+                if (status == 200 || status == 401) {
                     return;
                 }
             } catch (RuntimeException notYet) {
@@ -73,6 +88,12 @@ public final class Registry2 implements AutoCloseable {
             }
         }
         throw new IllegalStateException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
+    }
+
+    /** Where registry:2 keeps a blob's bytes (to damage it on purpose). */
+    public Path blobFile(String digest) {
+        String hex = digest.substring(digest.indexOf(':') + 1);
+        return dir.resolve("data/docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
     }
 
     public String url() {
