@@ -25,6 +25,7 @@ public record BerthConfig(
         StorageConfig storage,
         Path dataDirectory,
         boolean deleteEnabled,
+        boolean redirect,
         String logLevel,
         boolean accessLog,
         String databaseUrl,
@@ -65,6 +66,8 @@ public record BerthConfig(
                 storage,
                 dataDirectory,
                 s.bool("storage.delete.enabled", true),
+                // registry:2's default: blob GETs are redirected to the store wherever the driver can sign a URL
+                !s.bool("storage.redirect.disable", false),
                 level,
                 !s.bool("log.accesslog.disabled", true) || s.bool("berth.accesslog", false),
                 s.string("berth.database.url", null),

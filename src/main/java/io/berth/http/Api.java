@@ -39,14 +39,14 @@ public final class Api extends Handler.Abstract {
     private final Registry registry;
 
     /** {@code access} null (or disabled) runs an open registry. */
-    public Api(Registry registry, AccessService access, Metrics metrics, org.eclipse.jetty.io.ByteBufferPool pool) {
+    public Api(Registry registry, AccessService access, Metrics metrics, org.eclipse.jetty.io.ByteBufferPool pool, boolean redirects) {
         this.metrics = metrics;
         this.access = access;
         this.registry = registry;
         this.guard = new Guard(access);
         this.listings = new ListingResource(registry, guard);
         this.manifests = new ManifestResource(registry);
-        this.blobs = new BlobResource(registry, pool, metrics);
+        this.blobs = new BlobResource(registry, pool, metrics, redirects);
         this.uploads = new UploadResource(registry, metrics, guard);
     }
 

@@ -11,22 +11,33 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** GET, HEAD and DELETE of /v2/&lt;name&gt;/blobs/&lt;digest&gt;, with single byte ranges for resumed pulls. */
+/**
+ * GET, HEAD and DELETE of /v2/&lt;name&gt;/blobs/&lt;digest&gt;, with single byte ranges for resumed pulls.
+ * With redirects on (registry:2's {@code storage.redirect}), a GET of a blob in an object store is
+ * answered 307 to a short-lived signed URL, so the bytes flow from the store, not through Berth.
+ */
 final class BlobResource {
     private static final Pattern SINGLE_RANGE = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
+    /** registry:2's lifetime for redirect URLs: long enough for a slow pull to start, short enough to leak little. */
+    static final Duration REDIRECT_LIFETIME = Duration.ofMinutes(20);
 
     private final Registry registry;
     private final ByteBufferPool.Sized buffers;
     private final Metrics metrics;
+    private final boolean redirects;
 
-    BlobResource(Registry registry, ByteBufferPool pool, Metrics metrics) {
+    BlobResource(Registry registry, ByteBufferPool pool, Metrics metrics, boolean redirects) {
         this.registry = registry;
         this.buffers = new ByteBufferPool.Sized(pool, true, 128 * 1024);
         this.metrics = metrics;
+        this.redirects = redirects;
     }
 
     void handle(Exchange ex, Route route) {
@@ -45,6 +56,9 @@ final class BlobResource {
         BlobContent blob = registry.blob(repository, digest);
         String etag = "\"" + digest + "\"";
         ex.setHeader("Docker-Content-Digest", digest.toString());
+        if (redirect(ex, blob, etag)) {
+            return;
+        }
         ex.setHeader(HttpHeader.ETAG, etag);
         ex.setHeader(HttpHeader.ACCEPT_RANGES, "bytes");
         ex.setHeader(HttpHeader.CACHE_CONTROL, "max-age=31536000");
@@ -80,6 +94,28 @@ final class BlobResource {
             return;
         }
         send(ex, blob, start, length);
+    }
+
+    /**
+     * Answers a GET with 307 to the store's signed URL when redirects are on and the driver can sign.
+     * Only stored blobs qualify: manifests (inline), local files and blobs still being fetched from an
+     * upstream are served here. As registry:2 does, a Range request is redirected too (clients resend
+     * Range to the store, which answers 206). HEAD is answered here, from metadata, so it costs no
+     * round trip to the store.
+     */
+    private boolean redirect(Exchange ex, BlobContent blob, String etag) {
+        if (!redirects || ex.isHead() || blob.storagePath() == null || blob.localFile() != null
+                || blob.inline() != null || blob.stream() != null || etag.equals(ex.header(HttpHeader.IF_NONE_MATCH))) {
+            return false;
+        }
+        Optional<URI> url = registry.storage().redirectUrl(blob.storagePath(), REDIRECT_LIFETIME);
+        if (url.isEmpty()) {
+            return false;
+        }
+        ex.setHeader(HttpHeader.LOCATION, url.get().toString());
+        ex.setHeader(HttpHeader.CACHE_CONTROL, "no-store"); // the URL expires; never cache the redirect itself
+        ex.sendEmpty(307);
+        return true;
     }
 
     /** [first, last] inclusive, or null when unsatisfiable. */

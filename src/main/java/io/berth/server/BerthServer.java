@@ -81,7 +81,7 @@ public final class BerthServer implements AutoCloseable {
                 new OpsHandler(registry, metrics),
                 new TokenEndpoint(access),
                 new AdminApi(registry, access),
-                new Api(registry, access, metrics, jetty.getByteBufferPool()));
+                new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect()));
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -535,6 +535,39 @@ public abstract class StorageDriverContract {
         driver.checkHealth();
     }
 
+    /** Whether this driver signs redirect URLs in this test set-up (the redirect test then requires one). */
+    protected boolean signsRedirectUrls() {
+        return false;
+    }
+
+    @Test
+    void redirectUrlServesTheObjectToAClientWithoutCredentials() throws Exception {
+        String path = dir + "/redirected/data";
+        byte[] data = randomBytes(42, 70_000);
+        driver.putContent(path, data);
+        Optional<java.net.URI> url = driver.redirectUrl(path, java.time.Duration.ofMinutes(20));
+        assertThat(url.isPresent()).as("signs a redirect URL").isEqualTo(signsRedirectUrls());
+        if (url.isEmpty()) {
+            return; // this driver streams through Berth instead
+        }
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            var whole = http.send(java.net.http.HttpRequest.newBuilder(url.get()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.body()).isEqualTo(data);
+            // clients resend Range to the store when resuming a pull
+            var part = http.send(java.net.http.HttpRequest.newBuilder(url.get()).header("Range", "bytes=100-199").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(part.statusCode()).isEqualTo(206);
+            assertThat(part.body()).isEqualTo(java.util.Arrays.copyOfRange(data, 100, 200));
+            // the URL is for that object only
+            String other = url.get().toString().replace("/redirected/data", "/redirected/other");
+            var forged = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(other)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(forged.statusCode()).isEqualTo(403);
+        }
+    }
+
     // --- helpers ----------------------------------------------------------------------------
 
     protected static byte[] bytes(String s) {

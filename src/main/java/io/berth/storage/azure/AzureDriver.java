@@ -22,7 +22,11 @@ import com.azure.storage.blob.models.CopyStatusType;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.specialized.BlockBlobClient;
+import com.azure.storage.blob.sas.BlobSasPermission;
+import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
 import io.berth.storage.FileInfo;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
@@ -31,7 +35,9 @@ import io.berth.storage.StoragePaths;
 import io.berth.storage.StorageWriter;
 
 import java.io.InputStream;
+import java.net.URI;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -51,8 +57,14 @@ public final class AzureDriver implements StorageDriver {
     public AzureDriver(AzureSettings settings) {
         this.settings = settings;
         this.root = StoragePaths.rootPrefix(settings.rootDirectory());
-        HttpClient http = new JdkHttpClientBuilder().build();
-        BlobServiceClientBuilder b = new BlobServiceClientBuilder().httpClient(http);
+        // A store that refuses connections or stops answering fails the call instead of hanging it.
+        HttpClient http = new JdkHttpClientBuilder().connectionTimeout(Duration.ofSeconds(5))
+                .responseTimeout(Duration.ofSeconds(30)).readTimeout(Duration.ofSeconds(30)).build();
+        // Bounded retries (the SDK's default waits up to minutes): 3 tries, exponential backoff from 0.5 s
+        // to 4 s, each try limited to 2 minutes (a block is at most the chunk size), so an outage is a
+        // 503 within seconds.
+        RequestRetryOptions retries = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 120, 500L, 4000L, null);
+        BlobServiceClientBuilder b = new BlobServiceClientBuilder().httpClient(http).retryOptions(retries);
         if (settings.usesConnectionString()) {
             b.connectionString(settings.connectionString());
         } else {
@@ -273,6 +285,22 @@ public final class AzureDriver implements StorageDriver {
         }
         blob.commitBlockList(List.of(), true);
         blob.delete();
+    }
+
+    /**
+     * A read-only service SAS for the one blob, expiring after {@code lifetime}. Signing is local and
+     * needs the account key; with other credentials (a SAS connection string) it is empty and Berth streams.
+     */
+    @Override
+    public Optional<URI> redirectUrl(String path, Duration lifetime) {
+        try {
+            BlobClient b = container.getBlobClient(blobName(path));
+            String sas = b.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plus(lifetime),
+                    new BlobSasPermission().setReadPermission(true)));
+            return Optional.of(URI.create(b.getBlobUrl() + "?" + sas));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.berth.storage.gcs;
 
 import com.google.auth.oauth2.GoogleCredentials;
+import com.google.auth.oauth2.ServiceAccountCredentials;
+import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.ReadChannel;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
@@ -17,13 +19,17 @@ import io.berth.storage.StorageWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Objects in a Google Cloud Storage bucket, under an optional root prefix. Writers store parts and
@@ -49,7 +55,14 @@ public final class GcsDriver implements StorageDriver {
 
     /** Connects with the key file, or with the Application Default Credentials when there is none. */
     public static GcsDriver connect(GcsSettings settings) {
-        StorageOptions.Builder options = StorageOptions.http();
+        // Bounded retries and timeouts (the SDK's defaults retry up to 6 times over 50 s): idempotent calls
+        // are retried with exponential backoff, 3 attempts within 30 s, so an outage is a 503 in seconds.
+        StorageOptions.Builder options = StorageOptions.http()
+                .setRetrySettings(StorageOptions.getDefaultRetrySettings().toBuilder().setMaxAttempts(3)
+                        .setInitialRetryDelayDuration(java.time.Duration.ofMillis(500))
+                        .setMaxRetryDelayDuration(java.time.Duration.ofSeconds(4))
+                        .setTotalTimeoutDuration(java.time.Duration.ofSeconds(30)).build())
+                .setTransportOptions(HttpTransportOptions.newBuilder().setConnectTimeout(5_000).setReadTimeout(30_000).build());
         if (settings.keyFile() != null) {
             try (InputStream key = Files.newInputStream(settings.keyFile())) {
                 options.setCredentials(GoogleCredentials.fromStream(key));
@@ -258,6 +271,25 @@ public final class GcsDriver implements StorageDriver {
             }
         } catch (com.google.cloud.storage.StorageException e) {
             throw failure("delete", path, e);
+        }
+    }
+
+    /**
+     * A V4 signed GET URL. Signing is local only with a service-account key; other credentials (user,
+     * metadata server) would need an IAM call per URL or cannot sign at all, so then this is empty and
+     * Berth streams the blob itself.
+     */
+    @Override
+    public Optional<URI> redirectUrl(String path, Duration lifetime) {
+        if (!(storage.getOptions().getCredentials() instanceof ServiceAccountCredentials)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(storage.signUrl(BlobInfo.newBuilder(bucket, objectName(path)).build(), lifetime.toSeconds(),
+                    TimeUnit.SECONDS, Storage.SignUrlOption.withV4Signature(), Storage.SignUrlOption.httpMethod(com.google.cloud.storage.HttpMethod.GET))
+                    .toURI());
+        } catch (RuntimeException | URISyntaxException e) {
+            return Optional.empty();
         }
     }
 

@@ -10,6 +10,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -18,6 +19,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
@@ -37,11 +39,14 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,6 +69,8 @@ public final class S3Driver implements StorageDriver {
     private static final int DELETE_BATCH = 1000; // DeleteObjects takes at most 1000 keys
 
     final S3Client s3;
+    /** Signs redirect URLs locally (no request to the store), with the client's credentials and addressing. */
+    private final S3Presigner presigner;
     final S3Settings settings;
     final String bucket;
     /** Key prefix from the root directory: "" or "some/dir/". */
@@ -73,25 +80,41 @@ public final class S3Driver implements StorageDriver {
         this.settings = settings;
         this.bucket = settings.bucket();
         this.root = StoragePaths.rootPrefix(settings.rootDirectory());
-        this.s3 = client(settings);
+        AwsCredentialsProvider credentials = settings.staticCredentials()
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()))
+                : DefaultCredentialsProvider.builder().build();
+        this.s3 = client(settings, credentials);
+        S3Presigner.Builder p = S3Presigner.builder()
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.forcePathStyle()).build());
+        if (settings.endpoint() != null) {
+            p.endpointOverride(settings.endpoint());
+        }
+        this.presigner = p.build();
     }
 
-    private static S3Client client(S3Settings s) {
-        AwsCredentialsProvider credentials = s.staticCredentials()
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(s.accessKey(), s.secretKey()))
-                : DefaultCredentialsProvider.builder().build();
+    private static S3Client client(S3Settings s, AwsCredentialsProvider credentials) {
         S3ClientBuilder b = S3Client.builder()
                 .region(Region.of(s.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(s.forcePathStyle())
+                // Bounded retries: idempotent calls and throttling are retried with jittered exponential
+                // backoff, at most 3 attempts, so an unreachable store fails a request in seconds (503),
+                // and the standard mode's retry budget stops retry storms during a long outage.
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                        .maxAttempts(3).build()))
                 // Checksums only where the API demands them: S3-compatible stores (older MinIO, Ceph)
                 // reject the CRC trailers the SDK now sends by default.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .httpClientBuilder(Apache5HttpClient.builder()
                         .maxConnections(Math.max(64, s.copyConcurrency() + 16))
-                        .connectionTimeout(Duration.ofSeconds(10))
-                        .socketTimeout(Duration.ofMinutes(2)));
+                        // A store that accepts no connection or stops answering fails the call, not hangs it;
+                        // 30 s of silence mid-transfer is far beyond S3's normal latency.
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .connectionAcquisitionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(Duration.ofSeconds(30)));
         if (s.endpoint() != null) {
             b.endpointOverride(s.endpoint());
         }
@@ -415,6 +438,18 @@ public final class S3Driver implements StorageDriver {
         }
     }
 
+    /** A pre-signed GET, valid for {@code lifetime}; empty when the credentials cannot sign (then Berth streams). */
+    @Override
+    public Optional<URI> redirectUrl(String path, Duration lifetime) {
+        String key = key(path);
+        try {
+            return Optional.of(presigner.presignGetObject(r -> r.signatureDuration(lifetime)
+                    .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toURI());
+        } catch (SdkException | URISyntaxException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void checkHealth() {
         try {
@@ -426,6 +461,7 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public void close() {
+        presigner.close();
         s3.close();
     }
 

@@ -14,6 +14,11 @@ class AzureDriverTest extends StorageDriverContract {
     private Azurite azurite;
 
     @Override
+    protected boolean signsRedirectUrls() {
+        return true;
+    }
+
+    @Override
     protected StorageDriver openDriver() throws Exception {
         azurite = Azurite.start();
         return new AzureDriver(new AzureSettings(Azurite.ACCOUNT, Azurite.KEY, "berth", "/registry-root/", null,

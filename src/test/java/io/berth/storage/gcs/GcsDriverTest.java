@@ -86,4 +86,21 @@ class GcsDriverTest extends StorageDriverContract {
         assertThatThrownBy(() -> driver.putContent(".berth-parts/x", bytes("x"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> driver.list(".berth-parts")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** With a service-account key, URLs are V4-signed locally (no call to GCS); without one the driver streams. */
+    @Test
+    void signsV4RedirectUrlsWithAServiceAccountKey() throws Exception {
+        java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        com.google.auth.oauth2.ServiceAccountCredentials key = com.google.auth.oauth2.ServiceAccountCredentials.newBuilder()
+                .setClientEmail("berth@berth-test.iam.gserviceaccount.com").setClientId("1")
+                .setPrivateKey(gen.generateKeyPair().getPrivate()).setPrivateKeyId("k1").setProjectId("berth-test").build();
+        Storage signing = StorageOptions.newBuilder().setProjectId("berth-test").setCredentials(key).build().getService();
+        try (GcsDriver d = new GcsDriver(signing, new GcsSettings("berth", null, "/registry-root/", 1024 * 1024))) {
+            java.net.URI url = d.redirectUrl("docker/registry/v2/blobs/sha256/ab/abc/data", java.time.Duration.ofMinutes(20)).orElseThrow();
+            assertThat(url.getPath()).isEqualTo("/berth/registry-root/docker/registry/v2/blobs/sha256/ab/abc/data");
+            assertThat(url.getQuery()).contains("X-Goog-Algorithm=GOOG4-RSA-SHA256", "X-Goog-Expires=1200", "X-Goog-Signature=");
+        }
+        assertThat(driver.redirectUrl("docker/registry/v2/blobs/sha256/ab/abc/data", java.time.Duration.ofMinutes(20))).isEmpty();
+    }
 }

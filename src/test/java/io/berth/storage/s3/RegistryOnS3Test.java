@@ -13,6 +13,9 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +70,9 @@ class RegistryOnS3Test {
         String manifestDigest;
         String chunkedDigest = Http.sha256(chunked);
 
-        try (TestServer server = TestServer.start(dataDir, env)) {
+        Map<String, String> streaming = new HashMap<>(env);
+        streaming.put("REGISTRY_STORAGE_REDIRECT_DISABLE", "true"); // blob bytes through Berth, to check them here
+        try (TestServer server = TestServer.start(dataDir, streaming)) {
             Http http = server.http();
             manifestDigest = http.pushImage("e2e/app", "v1", config, layer);
 
@@ -102,8 +107,62 @@ class RegistryOnS3Test {
         assertThat(dataDir.resolve("berth.db")).exists();
 
         // a restart keeps everything: blobs in S3, metadata in SQLite in the data directory
-        try (TestServer server = TestServer.start(dataDir, env)) {
+        try (TestServer server = TestServer.start(dataDir, streaming)) {
             assertPulls(server.http(), manifestDigest, config, layer);
+        }
+    }
+
+    /**
+     * Redirects are on by default with S3: a blob GET is 307 to a pre-signed URL that a client without
+     * credentials can fetch; HEAD and manifests (through the blob route) are still answered by Berth.
+     * With storage.redirect.disable the same GET streams the bytes.
+     */
+    @Test
+    void blobGetsRedirectToAPresignedUrlUnlessDisabled() throws Exception {
+        byte[] config = "{\"architecture\":\"arm64\",\"os\":\"linux\"}".getBytes();
+        byte[] layer = random(3, 100_000);
+        String layerDigest = Http.sha256(layer);
+        try (TestServer server = TestServer.start(env);
+             HttpClient plain = HttpClient.newHttpClient()) {
+            Http http = server.http();
+            String manifestDigest = http.pushImage("redirect/app", "v1", config, layer);
+
+            HttpResponse<byte[]> got = http.get("/v2/redirect/app/blobs/" + layerDigest);
+            assertThat(got.statusCode()).isEqualTo(307);
+            assertThat(got.headers().firstValue("Docker-Content-Digest")).hasValue(layerDigest);
+            URI location = URI.create(got.headers().firstValue("Location").orElseThrow());
+            assertThat(location.getPort()).as("straight to the store").isEqualTo(s3.endpoint().getPort());
+            assertThat(location.getQuery()).contains("X-Amz-Signature=", "X-Amz-Expires=1200");
+            HttpResponse<byte[]> direct = plain.send(HttpRequest.newBuilder(location).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(direct.statusCode()).isEqualTo(200);
+            assertThat(direct.body()).isEqualTo(layer);
+
+            // a resumed pull is redirected too, and the store answers the range
+            HttpResponse<byte[]> ranged = http.get("/v2/redirect/app/blobs/" + layerDigest, "Range", "bytes=10-19");
+            assertThat(ranged.statusCode()).isEqualTo(307);
+            HttpResponse<byte[]> part = plain.send(HttpRequest.newBuilder(URI.create(ranged.headers().firstValue("Location").orElseThrow()))
+                    .header("Range", "bytes=10-19").build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(part.statusCode()).isEqualTo(206);
+            assertThat(part.body()).isEqualTo(Arrays.copyOfRange(layer, 10, 20));
+
+            HttpResponse<byte[]> head = http.head("/v2/redirect/app/blobs/" + layerDigest);
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(layer.length));
+            assertThat(head.headers().firstValue("Docker-Content-Digest")).hasValue(layerDigest);
+
+            HttpResponse<byte[]> manifest = http.get("/v2/redirect/app/blobs/" + manifestDigest);
+            assertThat(manifest.statusCode()).as("manifests are never redirected").isEqualTo(200);
+            assertThat(Http.sha256(manifest.body())).isEqualTo(manifestDigest);
+        }
+
+        Map<String, String> disabled = new HashMap<>(env);
+        disabled.put("REGISTRY_STORAGE_REDIRECT_DISABLE", "true");
+        try (TestServer server = TestServer.start(disabled)) {
+            Http http = server.http();
+            http.pushImage("redirect/app", "v1", config, layer);
+            HttpResponse<byte[]> got = http.get("/v2/redirect/app/blobs/" + layerDigest);
+            assertThat(got.statusCode()).isEqualTo(200);
+            assertThat(got.body()).isEqualTo(layer);
         }
     }
 

@@ -19,6 +19,11 @@ class S3DriverTest extends StorageDriverContract {
     private S3ProxyServer server;
 
     @Override
+    protected boolean signsRedirectUrls() {
+        return true;
+    }
+
+    @Override
     protected StorageDriver openDriver() throws Exception {
         server = S3ProxyServer.start("berth");
         S3Settings settings = S3Settings.of("berth", "us-east-1", server.endpoint(), true,
