@@ -23,6 +23,7 @@ class ConfigTest {
         assertThat(c.address().getPort()).isEqualTo(5000);
         assertThat(c.rootDirectory()).isEqualTo(Path.of("./data"));
         assertThat(c.deleteEnabled()).isTrue();
+        assertThat(c.redirect()).as("redirects where the driver can sign, as registry:2").isTrue();
         assertThat(c.logLevel()).isEqualTo("info");
         assertThat(c.maxManifestBytes()).isEqualTo(4 * 1024 * 1024);
         assertThat(c.uploadPurgeAge()).isEqualTo(Duration.ofHours(168));
@@ -34,12 +35,14 @@ class ConfigTest {
                 "REGISTRY_HTTP_ADDR", "127.0.0.1:5055",
                 "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", "/var/lib/registry",
                 "REGISTRY_STORAGE_DELETE_ENABLED", "false",
+                "REGISTRY_STORAGE_REDIRECT_DISABLE", "true",
                 "REGISTRY_LOG_LEVEL", "debug",
                 "REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_AGE", "2h30m"));
         assertThat(c.address().getHostString()).isEqualTo("127.0.0.1");
         assertThat(c.address().getPort()).isEqualTo(5055);
         assertThat(c.rootDirectory()).isEqualTo(Path.of("/var/lib/registry"));
         assertThat(c.deleteEnabled()).isFalse();
+        assertThat(c.redirect()).isFalse();
         assertThat(c.logLevel()).isEqualTo("debug");
         assertThat(c.uploadPurgeAge()).isEqualTo(Duration.ofMinutes(150));
     }
@@ -56,6 +59,8 @@ class ConfigTest {
                     rootdirectory: /srv/registry
                   delete:
                     enabled: false
+                  redirect:
+                    disable: true
                 http:
                   addr: :6000
                 berth:
@@ -66,6 +71,7 @@ class ConfigTest {
         assertThat(c.address().getPort()).isEqualTo(7000);
         assertThat(c.rootDirectory()).isEqualTo(Path.of("/srv/registry"));
         assertThat(c.deleteEnabled()).isFalse();
+        assertThat(c.redirect()).isFalse();
         assertThat(c.logLevel()).isEqualTo("warn");
         assertThat(c.maxManifestBytes()).isEqualTo(8192);
     }
