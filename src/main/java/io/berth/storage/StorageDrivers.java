@@ -13,9 +13,9 @@ public final class StorageDrivers {
     public static StorageDriver fromConfig(StorageConfig config) {
         return switch (config) {
             case StorageConfig.Filesystem fs -> new FilesystemDriver(fs.rootDirectory());
-            case StorageConfig.S3 s3 -> new S3Driver(s3.settings());
-            case StorageConfig.Gcs gcs -> GcsDriver.connect(gcs.settings());
-            case StorageConfig.Azure azure -> new AzureDriver(azure.settings());
+            case StorageConfig.S3 s3 -> new FailureMapping(new S3Driver(s3.settings()));
+            case StorageConfig.Gcs gcs -> new FailureMapping(GcsDriver.connect(gcs.settings()));
+            case StorageConfig.Azure azure -> new FailureMapping(new AzureDriver(azure.settings()));
         };
     }
 }
