@@ -87,6 +87,7 @@ public final class Registry2 implements AutoCloseable {
                 return;
             }
         }
+        stop(); // never leave a half-started process behind
         throw new IllegalStateException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
     }
 
