@@ -156,6 +156,7 @@ public final class Bench {
         Process process;
         Path root;
         double startSeconds = Double.NaN;
+        double startCpuSeconds = Double.NaN;
         long hwmKiB;
 
         Server(String name, int port) {
@@ -229,7 +230,9 @@ public final class Bench {
         List<String> cmd = new ArrayList<>();
         cmd.add(cfg.java);
         cmd.addAll(Arrays.asList(cfg.berthOpts.trim().split("\\s+")));
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", cfg.jar.toAbsolutePath().toString(), "serve"));
+        // A copy: rebuilding target/berth.jar during a run must not pull classes from under the running server.
+        Path jar = Files.copy(cfg.jar, work.resolve("berth.jar"));
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("REGISTRY_HTTP_ADDR", "127.0.0.1:" + s.port);
         pb.environment().put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", s.root.toString());
@@ -325,6 +328,7 @@ public final class Bench {
             try (Conn c = new Conn(s.address)) {
                 if (c.exchange(Conn.request("GET", "/v2/", s, -1), null, false, false) == 200) {
                     s.startSeconds = (System.nanoTime() - t0) / 1e9;
+                    s.startCpuSeconds = s.cpuTicks() / 100.0;
                     return;
                 }
             } catch (IOException notYet) {
@@ -1367,10 +1371,23 @@ public final class Bench {
         Path work = Files.createTempDirectory("berth-bench-");
         Runtime.getRuntime().addShutdownHook(new Thread(b::stopAll));
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
+        boolean ok = false;
         try {
             b.run(work);
+            ok = b.failures.isEmpty();
         } finally {
             b.stopAll();
+            if (!ok) {
+                // keep the servers' logs of a failed run
+                Path logs = Files.createDirectories(Path.of("bench/results", "failed-"
+                        + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+                try (Stream<Path> files = Files.list(work)) {
+                    for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                        Files.copy(f, logs.resolve(f.getFileName()));
+                    }
+                }
+                log("server logs of the failed run kept in " + logs);
+            }
             if (!cfg.keep) {
                 deleteTree(work);
             } else {
@@ -1385,6 +1402,10 @@ public final class Bench {
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, table);
         log("table written to " + out);
+        if (!b.failures.isEmpty()) {
+            log("FAILED workloads: " + b.failures);
+            System.exit(1);
+        }
     }
 
     void run(Path work) throws Exception {
@@ -1396,32 +1417,45 @@ public final class Bench {
         config = Blob.of("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
                 .getBytes(StandardCharsets.UTF_8));
         layer = Blob.of(random(4096, 99));
-        if (cfg.only.contains("push")) {
-            pushes();
-        }
-        if (cfg.only.contains("pull")) {
-            pulls(work);
-        }
-        if (cfg.only.contains("manifest")) {
-            manifests();
-        }
-        if (cfg.only.contains("small")) {
-            smallBlobs();
-        }
-        if (cfg.only.contains("mput")) {
-            manifestPuts();
-        }
-        if (cfg.only.contains("tags")) {
-            tagsList();
-        }
-        if (cfg.only.contains("catalog")) {
-            catalog();
-        }
+        workload("push", this::pushes);
+        workload("pull", () -> pulls(work));
+        workload("manifest", this::manifests);
+        workload("small", this::smallBlobs);
+        workload("mput", this::manifestPuts);
+        workload("tags", this::tagsList);
+        workload("catalog", this::catalog);
         figure("rss", "peak RSS (VmHWM) over the run", "MiB", Kind.ABSOLUTE, 400, "Berth ≤ 400 MiB");
         figure("start", "process start to first GET /v2/ answer", "s", Kind.ABSOLUTE, 2, "Berth ≤ 2 s");
+        figure("start.cpu", "  CPU time used by then (user + system)", "s", Kind.ABSOLUTE, Double.NaN, "");
         for (Server s : List.of(berth, dist)) {
             record("rss", s, new Run(s.vmHwmKiB() / 1024.0, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, null));
             record("start", s, new Run(s.startSeconds, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, null));
+            record("start.cpu", s, new Run(s.startCpuSeconds, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, null));
+        }
+    }
+
+    interface Workload {
+        void run() throws Exception;
+    }
+
+    final List<String> failures = new ArrayList<>();
+
+    /** Runs one workload if selected; a failure is reported (and fails the command) but the others still run. */
+    void workload(String name, Workload w) {
+        if (!cfg.only.contains(name)) {
+            return;
+        }
+        try {
+            w.run();
+        } catch (Exception | Error e) {
+            log("workload " + name + " FAILED: " + e);
+            e.printStackTrace();
+            failures.add(name + ": " + e);
+            for (Server s : List.of(berth, dist)) {
+                if (!s.process.isAlive()) {
+                    throw new IllegalStateException(s.name + " is no longer running (exit " + s.process.exitValue() + "); see its log", e);
+                }
+            }
         }
     }
 
@@ -1494,8 +1528,9 @@ public final class Bench {
         for (String n : notes) {
             out.append("- ").append(n).append('\n');
         }
-        out.append("\n| figure | unit | Berth | distribution | Berth ÷ distribution | target | met | nginx | client CPU, cores (B / d) | server CPU, cores (B / d) |\n");
-        out.append("|---|---|---:|---:|---:|---|---|---:|---|---|\n");
+        out.append("\n| figure | unit | Berth | distribution | Berth ÷ distribution | target | met | nginx | client CPU, cores (B / d) "
+                + "| server CPU, cores (B / d) | per server CPU-second, Berth ÷ distribution |\n");
+        out.append("|---|---|---:|---:|---:|---|---|---:|---|---|---:|\n");
         List<String> missed = new ArrayList<>();
         for (Figure f : figures.values()) {
             Map<String, List<Run>> byServer = results.getOrDefault(f.key, Map.of());
@@ -1516,7 +1551,7 @@ public final class Bench {
                 met = ok ? "yes" : "**no**";
             } else if (f.kind == Kind.LATENCY && !Double.isNaN(f.target)) {
                 met = ratio <= f.target ? "yes" : "**no**";
-            } else if (f.kind == Kind.ABSOLUTE) {
+            } else if (f.kind == Kind.ABSOLUTE && !Double.isNaN(f.target)) {
                 met = bv <= f.target ? "yes" : "**no**";
                 ratioText = fmt(ratio) + "×";
             }
@@ -1524,10 +1559,12 @@ public final class Bench {
                 missed.add(f.title.trim());
             }
             long errs = Stream.of(b, d, n).filter(java.util.Objects::nonNull).flatMap(List::stream).mapToLong(Run::errors).sum();
-            String cpuCols = f.kind == Kind.ABSOLUTE || f.key.endsWith(".p99") ? " | |" : " | " + fmt(median(b, Run::clientCores)) + " / "
+            String cpuCols = f.kind == Kind.ABSOLUTE || f.key.endsWith(".p99") ? " | | |" : " | " + fmt(median(b, Run::clientCores)) + " / "
                     + fmt(median(d, Run::clientCores)) + (n == null ? "" : " / n " + fmt(median(n, Run::clientCores)))
                     + " | " + fmt(median(b, Run::serverCores)) + " / " + fmt(median(d, Run::serverCores))
-                    + (n == null ? "" : " / n " + fmt(median(n, Run::serverCores))) + " |";
+                    + (n == null ? "" : " / n " + fmt(median(n, Run::serverCores))) + " | "
+                    + (f.kind == Kind.THROUGHPUT ? fmt(median(b, r -> r.value / r.serverCores) / median(d, r -> r.value / r.serverCores)) + "×" : "")
+                    + " |";
             out.append("| ").append(f.title).append(errs > 0 ? " (" + errs + " errors!)" : "").append(" | ").append(f.unit)
                     .append(" | ").append(fmt(bv)).append(" | ").append(fmt(dv)).append(" | ").append(ratioText)
                     .append(" | ").append(f.targetText).append(" | ").append(met).append(" | ").append(n == null ? "" : fmt(nv)).append(cpuCols)
@@ -1553,6 +1590,9 @@ public final class Bench {
                         .append(": Berth ").append(fmt(b2 / b1)).append("×").append(page ? (flat ? " (flat: yes)" : " (flat: **no**)") : "")
                         .append(", distribution ").append(fmt(d2 / d1)).append("×\n");
             }
+        }
+        if (!failures.isEmpty()) {
+            out.append("\nFAILED workloads: ").append(String.join("; ", failures)).append('\n');
         }
         out.append("\nTargets missed: ").append(missed.isEmpty() ? "none" : String.join("; ", missed)).append('\n');
         out.append("\nAll runs (value, client cores, server cores, errors):\n\n");
