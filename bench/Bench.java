@@ -79,6 +79,7 @@ public final class Bench {
         Set<String> only = new LinkedHashSet<>();
         Path out;
         boolean keep;
+        Path work;
 
         static Config parse(String[] args) {
             Config c = new Config();
@@ -92,6 +93,8 @@ public final class Bench {
                     case "--only" -> c.only.addAll(Arrays.asList(args[++i].split(",")));
                     case "--out" -> c.out = Path.of(args[++i]);
                     case "--keep" -> c.keep = true;
+                    case "--work" -> c.work = Path.of(args[++i]);
+                    case "--berth-opts" -> c.berthOpts = args[++i];
                     case "-h", "--help" -> {
                         System.out.println("usage: Bench --jar target/berth.jar [--quick] [--reps N] "
                                 + "[--only push,pull,manifest,small,mput,tags,catalog] [--out FILE] [--keep]");
@@ -106,8 +109,10 @@ public final class Bench {
             if (c.java == null) {
                 c.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             }
-            String opts = System.getenv("BERTH_JAVA_OPTS");
-            c.berthOpts = opts == null || opts.isBlank() ? "-XX:+UseSerialGC -Xmx512m -XX:+ExitOnOutOfMemoryError" : opts;
+            if (c.berthOpts == null) {
+                String opts = System.getenv("BERTH_JAVA_OPTS");
+                c.berthOpts = opts == null || opts.isBlank() ? "-XX:+UseSerialGC -Xmx512m -XX:+ExitOnOutOfMemoryError" : opts;
+            }
             if (c.quick) {
                 c.reps = 1;
                 c.warmup = 0.3;
@@ -224,21 +229,19 @@ public final class Bench {
         }
     }
 
-    static Server startBerth(Config cfg, Path work) throws Exception {
+    static Server startBerth(Config cfg, Path work, String opts, String dir) throws Exception {
         Server s = new Server("berth", freePort());
-        s.root = Files.createDirectories(work.resolve("berth-data"));
+        s.root = Files.createDirectories(work.resolve(dir));
         List<String> cmd = new ArrayList<>();
         cmd.add(cfg.java);
-        cmd.addAll(Arrays.asList(cfg.berthOpts.trim().split("\\s+")));
-        // A copy: rebuilding target/berth.jar during a run must not pull classes from under the running server.
-        Path jar = Files.copy(cfg.jar, work.resolve("berth.jar"));
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve"));
+        cmd.addAll(Arrays.asList(opts.trim().split("\\s+")));
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", cfg.jar.toAbsolutePath().toString(), "serve"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("REGISTRY_HTTP_ADDR", "127.0.0.1:" + s.port);
         pb.environment().put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", s.root.toString());
         pb.environment().put("REGISTRY_STORAGE_DELETE_ENABLED", "true");
         pb.environment().put("REGISTRY_LOG_LEVEL", "warn");
-        pb.redirectErrorStream(true).redirectOutput(work.resolve("berth.log").toFile());
+        pb.redirectErrorStream(true).redirectOutput(work.resolve(dir + ".log").toFile());
         launch(s, pb);
         return s;
     }
@@ -1368,7 +1371,7 @@ public final class Bench {
             throw new IllegalArgumentException("no Berth jar at " + cfg.jar + " (build it: ./mvnw -B -q package -DskipTests)");
         }
         Bench b = new Bench(cfg);
-        Path work = Files.createTempDirectory("berth-bench-");
+        Path work = cfg.work != null ? Files.createDirectories(cfg.work) : Files.createTempDirectory("berth-bench-");
         Runtime.getRuntime().addShutdownHook(new Thread(b::stopAll));
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
         boolean ok = false;
@@ -1410,7 +1413,7 @@ public final class Bench {
 
     void run(Path work) throws Exception {
         log("work directory " + work + (cfg.quick ? " (quick mode)" : ""));
-        berth = startBerth(cfg, work);
+        berth = startBerth(cfg, work, cfg.berthOpts, "berth-data");
         log(String.format(Locale.ROOT, "berth: first answer to GET /v2/ after %.2f s (port %d)", berth.startSeconds, berth.port));
         dist = startDistribution(work);
         log(String.format(Locale.ROOT, "distribution: first answer to GET /v2/ after %.2f s (port %d)", dist.startSeconds, dist.port));
@@ -1427,6 +1430,14 @@ public final class Bench {
         figure("rss", "peak RSS (VmHWM) over the run", "MiB", Kind.ABSOLUTE, 400, "Berth ≤ 400 MiB");
         figure("start", "process start to first GET /v2/ answer", "s", Kind.ABSOLUTE, 2, "Berth ≤ 2 s");
         figure("start.cpu", "  CPU time used by then (user + system)", "s", Kind.ABSOLUTE, Double.NaN, "");
+        String plain = cfg.berthOpts.replaceAll("-XX:(AOTCache|SharedArchiveFile)=\\S+", "").trim();
+        if (!plain.equals(cfg.berthOpts.trim())) {
+            figure("start.nocache", "  the same without the start-up cache", "s", Kind.ABSOLUTE, Double.NaN, "");
+            Server cold = startBerth(cfg, work, plain, "berth-nocache-data");
+            log(String.format(Locale.ROOT, "berth without the start-up cache: first answer after %.2f s", cold.startSeconds));
+            record("start.nocache", berth, new Run(cold.startSeconds, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, null));
+            cold.stop();
+        }
         for (Server s : List.of(berth, dist)) {
             record("rss", s, new Run(s.vmHwmKiB() / 1024.0, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, null));
             record("start", s, new Run(s.startSeconds, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, null));
