@@ -1371,6 +1371,7 @@ public final class Bench {
             throw new IllegalArgumentException("no Berth jar at " + cfg.jar + " (build it: ./mvnw -B -q package -DskipTests)");
         }
         Bench b = new Bench(cfg);
+        // bench/run gives the work directory and removes it afterwards; otherwise it is ours to remove
         Path work = cfg.work != null ? Files.createDirectories(cfg.work) : Files.createTempDirectory("berth-bench-");
         Runtime.getRuntime().addShutdownHook(new Thread(b::stopAll));
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
@@ -1391,10 +1392,8 @@ public final class Bench {
                 }
                 log("server logs of the failed run kept in " + logs);
             }
-            if (!cfg.keep) {
+            if (cfg.work == null && !cfg.keep) {
                 deleteTree(work);
-            } else {
-                log("kept " + work);
             }
         }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
