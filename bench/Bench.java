@@ -84,6 +84,7 @@ public final class Bench {
         static Config parse(String[] args) {
             Config c = new Config();
             String reps = null;
+            String listSamples = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> c.quick = true;
@@ -95,6 +96,7 @@ public final class Bench {
                     case "--keep" -> c.keep = true;
                     case "--work" -> c.work = Path.of(args[++i]);
                     case "--berth-opts" -> c.berthOpts = args[++i];
+                    case "--list-samples" -> listSamples = args[++i];
                     case "-h", "--help" -> {
                         System.out.println("usage: Bench --jar target/berth.jar [--quick] [--reps N] "
                                 + "[--only push,pull,manifest,small,mput,tags,catalog] [--out FILE] [--keep]");
@@ -142,6 +144,9 @@ public final class Bench {
             }
             if (reps != null) {
                 c.reps = Integer.parseInt(reps);
+            }
+            if (listSamples != null) {
+                c.listSamples = Integer.parseInt(listSamples);
             }
             if (c.only.isEmpty()) {
                 c.only.addAll(List.of("push", "pull", "manifest", "small", "mput", "tags", "catalog"));
@@ -1264,7 +1269,8 @@ public final class Bench {
         for (int rep = 0; rep < cfg.reps; rep++) {
             for (Server s : order(rep, false)) {
                 ByteBuffer head = Conn.request("GET", "/v2/" + repo + "/tags/list", s, -1);
-                Run r = sequential(s, Math.max(5, cfg.listSamples / 10), cfg.listSamples, 30, (c, w, i) -> {
+                // warm-up: enough requests for the JIT before the first measured run, a few before the others
+                Run r = sequential(s, rep == 0 ? 3 * cfg.listSamples : 10, cfg.listSamples, 30, (c, w, i) -> {
                     int st = c.exchange(head, null, false, true);
                     return st == 200 && count(c.body, "\"v") == cfg.tagCount;
                 });
@@ -1325,8 +1331,9 @@ public final class Bench {
                     Request page = (c, w, i) -> c.exchange(first, null, false, true) == 200 && count(c.body, "\"") >= quotes;
                     Request midPage = (c, w, i) -> c.exchange(mid, null, false, true) == 200 && count(c.body, "\"") >= quotes;
                     int samples = Math.max(10, cfg.listSamples);
-                    record("cat.first." + target, s, sequential(s, 5, samples, 20, page));
-                    record("cat.mid." + target, s, sequential(s, 5, samples, 20, midPage));
+                    int warm = rep == 0 && target == cfg.catalogCounts[0] ? 3 * samples : 10;
+                    record("cat.first." + target, s, sequential(s, warm, samples, 20, page));
+                    record("cat.mid." + target, s, sequential(s, warm, samples, 20, midPage));
                     record("cat.walk." + target, s, sequential(s, 0, cfg.walkReps, 60, (c, w, i) -> walk(s).size() >= target));
                 }
             }
@@ -1457,6 +1464,8 @@ public final class Bench {
         }
         try {
             w.run();
+            log(String.format(Locale.ROOT, "after %s: peak RSS so far berth %d MiB, distribution %d MiB", name,
+                    berth.vmHwmKiB() / 1024, dist.vmHwmKiB() / 1024));
         } catch (Exception | Error e) {
             log("workload " + name + " FAILED: " + e);
             e.printStackTrace();
