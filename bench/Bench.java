@@ -246,6 +246,7 @@ public final class Bench {
         pb.environment().put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", s.root.toString());
         pb.environment().put("REGISTRY_STORAGE_DELETE_ENABLED", "true");
         pb.environment().put("REGISTRY_LOG_LEVEL", "warn");
+        pb.environment().put("BERTH_AUTH", "none"); // an open registry, as distribution runs here (no auth)
         pb.redirectErrorStream(true).redirectOutput(work.resolve(dir + ".log").toFile());
         launch(s, pb);
         return s;
