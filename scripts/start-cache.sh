@@ -21,7 +21,10 @@ berth_start_cache() {
     echo "berth: recording the start-up cache $cache (once per build) ..." >&2
     local tmp; tmp="$(mktemp -d)"
     rm -f "$cache"
-    REGISTRY_HTTP_ADDR=127.0.0.1:0 REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$tmp" REGISTRY_LOG_LEVEL=error \
+    # A clean environment: the training run must never see the caller's REGISTRY_*/BERTH_* settings
+    # (a real database, bucket or address); it runs on its own loopback port and temporary directory.
+    env -i PATH="$PATH" HOME="$tmp" \
+      REGISTRY_HTTP_ADDR=127.0.0.1:0 REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$tmp/data" REGISTRY_LOG_LEVEL=error \
       REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_ENABLED=false \
       "$BERTH_JAVA" "$@" "$make" --enable-native-access=ALL-UNNAMED -jar "$jar" serve --exit-after-start >"$tmp/train.log" 2>&1 \
       || { echo "berth: could not record the start-up cache (see below); starting without it" >&2; tail -n 5 "$tmp/train.log" >&2; rm -f "$cache"; }
