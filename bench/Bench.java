@@ -345,7 +345,8 @@ public final class Bench {
             }
             Thread.sleep(5);
         }
-        throw new IllegalStateException(s.name + " did not answer GET /v2/ within 60 s");
+        s.stop(); // not ours to leave running: the caller never got hold of it
+        throw new IllegalStateException(s.name + " did not answer GET /v2/ with 200 within 60 s; see its log");
     }
 
     static void awaitTcp(Server s, int seconds) throws Exception {
