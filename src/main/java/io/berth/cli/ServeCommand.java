@@ -22,6 +22,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file")
     Path config;
 
+    /**
+     * For the launcher's start-up cache (JDK AOT cache or CDS archive, recorded at exit): start, answer a
+     * few requests to itself so their classes are loaded, then stop.
+     */
+    @Option(names = "--exit-after-start", hidden = true)
+    boolean exitAfterStart;
+
     @Override
     public Integer call() throws Exception {
         BerthConfig cfg;
@@ -43,12 +50,33 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("berth: cannot listen on " + cfg.address() + ": " + e.getMessage());
             return 1;
         }
+        if (exitAfterStart) {
+            try {
+                selfRequests(server.port());
+            } finally {
+                server.close();
+            }
+            return 0;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("shutting down: letting in-flight requests finish");
             server.close();
         }, "berth-shutdown"));
         server.join();
         return 0;
+    }
+
+    /** The requests a client makes first, sent over a plain socket (answers may be errors: only the code paths matter). */
+    private static void selfRequests(int port) throws java.io.IOException {
+        String[] targets = {"GET /v2/", "GET /v2/_catalog?n=10", "GET /v2/train/tags/list", "HEAD /v2/train/manifests/latest",
+                "GET /v2/train/blobs/sha256:" + "0".repeat(64), "POST /v2/train/blobs/uploads/", "GET /readyz"};
+        for (String t : targets) {
+            try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                s.getOutputStream().write((t + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                s.getInputStream().readAllBytes();
+            }
+        }
     }
 
     static void setLogLevel(String level) {

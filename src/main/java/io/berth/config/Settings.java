@@ -23,7 +23,11 @@ import java.util.regex.Pattern;
  * setting both ways.
  */
 public final class Settings {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Loaded only when a config file is given: the YAML parser costs start-up time otherwise spent for nothing. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+    }
+
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
     private final ObjectNode root;
@@ -40,7 +44,7 @@ public final class Settings {
                 throw new ConfigException("config file " + file + " does not exist");
             }
             try {
-                JsonNode n = YAML.readTree(file.toFile());
+                JsonNode n = Yaml.MAPPER.readTree(file.toFile());
                 if (n != null && !n.isMissingNode() && !n.isNull()) {
                     if (!n.isObject()) {
                         throw new ConfigException("config file " + file + " must hold a YAML mapping");

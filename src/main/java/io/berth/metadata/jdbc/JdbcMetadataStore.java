@@ -234,10 +234,15 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public List<String> tags(String repository, String last, int limit) {
-        return sql.read(c -> strings(c, last == null
-                        ? "SELECT name FROM tags WHERE repository = ? ORDER BY name LIMIT ?"
-                        : "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
+        // One row holding the page's names joined by newlines (which a tag cannot contain): with thousands of
+        // tags, fetching a row (with SQLite, a JNI call and a String) per name was a third of the request.
+        String page = last == null
+                ? "SELECT name FROM tags WHERE repository = ? ORDER BY name LIMIT ?"
+                : "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?";
+        List<String> joined = sql.read(c -> strings(c, "SELECT " + db.dialect.joinedNames + " FROM (" + page + ") page",
                 last == null ? new Object[]{repository, limit} : new Object[]{repository, last, limit}));
+        String names = joined.isEmpty() ? null : joined.getFirst();
+        return names == null || names.isEmpty() ? List.of() : List.of(names.split("\n"));
     }
 
     @Override
