@@ -77,6 +77,8 @@ public final class Bench {
         String java;
         String berthOpts;
         Set<String> only = new LinkedHashSet<>();
+        /** Berth's authentication for the run: none (like distribution here), basic or bearer (an admin's credentials). */
+        String berthAuth = "none";
         Path out;
         boolean keep;
         Path work;
@@ -97,9 +99,10 @@ public final class Bench {
                     case "--work" -> c.work = Path.of(args[++i]);
                     case "--berth-opts" -> c.berthOpts = args[++i];
                     case "--list-samples" -> listSamples = args[++i];
+                    case "--berth-auth" -> c.berthAuth = args[++i];
                     case "-h", "--help" -> {
                         System.out.println("usage: Bench --jar target/berth.jar [--quick] [--reps N] "
-                                + "[--only push,pull,manifest,small,mput,tags,catalog] [--out FILE] [--keep]");
+                                + "[--only push,pull,manifest,small,mput,tags,catalog] [--berth-auth none|basic|bearer] [--out FILE] [--keep]");
                         System.exit(0);
                     }
                     default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -168,6 +171,8 @@ public final class Bench {
         double startSeconds = Double.NaN;
         double startCpuSeconds = Double.NaN;
         long hwmKiB;
+        /** An Authorization header sent on every request to this server, or null. */
+        String authorization;
 
         Server(String name, int port) {
             this.name = name;
@@ -246,10 +251,38 @@ public final class Bench {
         pb.environment().put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", s.root.toString());
         pb.environment().put("REGISTRY_STORAGE_DELETE_ENABLED", "true");
         pb.environment().put("REGISTRY_LOG_LEVEL", "warn");
-        pb.environment().put("BERTH_AUTH", "none"); // an open registry, as distribution runs here (no auth)
+        if (cfg.berthAuth.equals("none")) {
+            pb.environment().put("BERTH_AUTH", "none"); // an open registry, as distribution runs here (no auth)
+        } else {
+            pb.environment().put("BERTH_ADMIN_PASSWORD", BENCH_PASSWORD);
+            s.authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + BENCH_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        }
         pb.redirectErrorStream(true).redirectOutput(work.resolve(dir + ".log").toFile());
         launch(s, pb);
+        if (cfg.berthAuth.equals("bearer")) {
+            s.authorization = "Bearer " + bearerToken(s);
+        }
         return s;
+    }
+
+    static final String BENCH_PASSWORD = "bench-admin-password";
+
+    /**
+     * A bearer token as docker would hold one, from Berth's token endpoint: pull and push on the
+     * benchmark's repositories (the manifest workload's; other workloads use many repositories and run
+     * with Basic). Its lifetime (5 minutes by default) covers the manifest workload.
+     */
+    static String bearerToken(Server s) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest r = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + s.port
+                        + "/auth/token?service=berth&scope=repository:bench/manifest:pull,push"))
+                .header("Authorization", s.authorization).build();
+        String body = client.send(r, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"token\":\"([^\"]+)\"").matcher(body);
+        if (!m.find()) {
+            throw new IllegalStateException("no token from Berth's token endpoint: " + body);
+        }
+        return m.group(1);
     }
 
     static Server startDistribution(Path work) throws Exception {
@@ -415,6 +448,9 @@ public final class Bench {
         static ByteBuffer request(String method, String target, Server s, long length, String... headers) {
             StringBuilder b = new StringBuilder(256).append(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1:")
                     .append(s.port).append("\r\nUser-Agent: berth-bench\r\n");
+            if (s.authorization != null) {
+                b.append("Authorization: ").append(s.authorization).append("\r\n");
+            }
             for (String h : headers) {
                 b.append(h).append("\r\n");
             }
