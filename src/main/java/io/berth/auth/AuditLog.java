@@ -83,7 +83,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void drain() {
-        List<AccessStore.AuditEvent> batch = new ArrayList<>(500);
+        List<AccessStore.AuditEvent> batch = new ArrayList<>(5000);
         while (running || !queue.isEmpty()) {
             try {
                 AccessStore.AuditEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -91,14 +91,39 @@ public final class AuditLog implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, 499);
-                write(batch);
+                queue.drainTo(batch, 4999);
+                write(coalesce(batch));
                 pending.addAndGet(-batch.size());
                 batch.clear();
             } catch (InterruptedException e) {
                 running = false;
             }
         }
+    }
+
+    /**
+     * Folds identical events of one batch (same actor, action, target, client and outcome — a CI
+     * farm pulling one tag in a loop) into one row whose detail says how many: the log stays complete
+     * while a burst of pulls costs a few rows, not thousands.
+     */
+    static List<AccessStore.AuditEvent> coalesce(List<AccessStore.AuditEvent> batch) {
+        java.util.Map<List<Object>, long[]> counts = new java.util.LinkedHashMap<>();
+        java.util.Map<List<Object>, AccessStore.AuditEvent> firsts = new java.util.HashMap<>();
+        for (AccessStore.AuditEvent e : batch) {
+            List<Object> key = java.util.Arrays.asList(e.actor(), e.action(), e.target(), e.client(), e.success(), e.detail());
+            counts.computeIfAbsent(key, k -> new long[1])[0]++;
+            firsts.putIfAbsent(key, e);
+        }
+        if (counts.size() == batch.size()) {
+            return batch;
+        }
+        List<AccessStore.AuditEvent> out = new ArrayList<>(counts.size());
+        counts.forEach((key, n) -> {
+            AccessStore.AuditEvent e = firsts.get(key);
+            out.add(n[0] == 1 ? e : new AccessStore.AuditEvent(e.id(), e.at(), e.actor(), e.action(), e.target(), e.client(),
+                    e.success(), (e.detail() == null ? "" : e.detail() + "; ") + n[0] + " times"));
+        });
+        return out;
     }
 
     private void write(List<AccessStore.AuditEvent> batch) {

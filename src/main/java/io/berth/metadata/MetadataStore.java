@@ -69,6 +69,12 @@ public interface MetadataStore extends AutoCloseable {
     /** Removes one tag (the manifest stays); true when it existed. */
     boolean deleteTag(String repository, String tag);
 
+    /**
+     * A number that changes whenever the repository's set of tags (or where they point) changes, or
+     * empty when the repository does not exist: lets a node keep a tag list cached and check it cheaply.
+     */
+    OptionalLong tagVersion(String repository);
+
     /** Tag names in lexical order, after {@code last} when given. */
     List<String> tags(String repository, String last, int limit);
 

@@ -22,6 +22,10 @@ public final class LocalRegistry implements Registry {
     private final MetadataStore metadata;
     private final Uploads uploads;
     private final Options options;
+    /** Tag lists by repository, weighed by their size (about 10 MB for a million tags). */
+    private final com.github.benmanes.caffeine.cache.Cache<String, CachedTags> tagCache =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                    .maximumWeight(1_000_000).weigher((String r, CachedTags t) -> t.tags().size() + 1).build();
 
     public LocalRegistry(StorageDriver storage, MetadataStore metadata, Options options, Clock clock) {
         this.storage = storage;
@@ -168,13 +172,36 @@ public final class LocalRegistry implements Registry {
     // --- listings ---------------------------------------------------------------------------
 
     /** One page of tags; {@code limit} 0 gives an empty list. NAME_UNKNOWN when the repository is unknown. */
+    /**
+     * Tag lists are served from a per-repository cache, checked against the repository's tag version
+     * (one primary-key lookup) on every request, so a change made by any node is seen at once.
+     */
     @Override
     public List<String> tags(String repository, String last, int limit) {
-        List<String> tags = limit == 0 ? List.of() : metadata.tags(repository, last, limit);
-        if (tags.isEmpty() && !metadata.repositoryExists(repository)) {
+        OptionalLong version = metadata.tagVersion(repository);
+        if (version.isEmpty()) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known to the registry");
         }
-        return tags;
+        if (limit == 0) {
+            return List.of();
+        }
+        CachedTags cached = tagCache.getIfPresent(repository);
+        if (cached == null || cached.version() != version.getAsLong()) {
+            // Read the version first: a change racing this load leaves a stale version, never a stale list.
+            cached = new CachedTags(version.getAsLong(), metadata.tags(repository, null, Integer.MAX_VALUE));
+            tagCache.put(repository, cached);
+        }
+        List<String> all = cached.tags();
+        int from = 0;
+        if (last != null) {
+            int i = java.util.Collections.binarySearch(all, last);
+            from = i >= 0 ? i + 1 : -i - 1;
+        }
+        int to = (int) Math.min(all.size(), (long) from + limit);
+        return all.subList(from, to);
+    }
+
+    private record CachedTags(long version, List<String> tags) {
     }
 
     @Override

@@ -58,6 +58,20 @@ class ListingApiTest extends ApiTestBase {
     }
 
     @Test
+    void tagListsFollowEveryChangeAtOnce() {
+        String repo = repo();
+        String digest = http.pushImage(repo, "one", bytes("{}"), bytes("l"));
+        byte[] manifest = http.get("/v2/" + repo + "/manifests/one").body();
+        assertThat(strings(Http.json(http.get("/v2/" + repo + "/tags/list")).path("tags"))).containsExactly("one");
+        http.pushManifest(repo, "two", OCI_MANIFEST, manifest);
+        assertThat(strings(Http.json(http.get("/v2/" + repo + "/tags/list")).path("tags"))).containsExactly("one", "two");
+        http.method("DELETE", "/v2/" + repo + "/manifests/one", null);
+        assertThat(strings(Http.json(http.get("/v2/" + repo + "/tags/list")).path("tags"))).containsExactly("two");
+        http.method("DELETE", "/v2/" + repo + "/manifests/" + digest, null);
+        assertThat(Http.json(http.get("/v2/" + repo + "/tags/list")).path("tags")).isEmpty();
+    }
+
+    @Test
     void tagsOfUnknownRepositoryAndBadParameters() {
         assertError(http.get("/v2/nobody/here/tags/list"), 404, "NAME_UNKNOWN");
         String repo = repo();

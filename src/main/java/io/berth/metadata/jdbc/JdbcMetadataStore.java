@@ -149,6 +149,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                 update(c, "INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?) "
                                 + "ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at",
                         m.repository(), tag, digest, m.createdMillis());
+                bumpTagVersion(c, m.repository());
             }
             return null;
         });
@@ -221,7 +222,9 @@ public final class JdbcMetadataStore implements MetadataStore {
     public boolean deleteManifest(String repository, Digest digest) {
         String d = digest.toString();
         return sql.write(c -> {
-            update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, d);
+            if (update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, d) > 0) {
+                bumpTagVersion(c, repository);
+            }
             update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, d);
             return update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, d) > 0;
         });
@@ -229,7 +232,22 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteTag(String repository, String tag) {
-        return sql.write(c -> update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0);
+        return sql.write(c -> {
+            boolean deleted = update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0;
+            if (deleted) {
+                bumpTagVersion(c, repository);
+            }
+            return deleted;
+        });
+    }
+
+    @Override
+    public OptionalLong tagVersion(String repository) {
+        return sql.read(c -> optionalLong(c, "SELECT tag_version FROM repositories WHERE name = ?", repository));
+    }
+
+    private static void bumpTagVersion(Connection c, String repository) throws SQLException {
+        update(c, "UPDATE repositories SET tag_version = tag_version + 1 WHERE name = ?", repository);
     }
 
     @Override
