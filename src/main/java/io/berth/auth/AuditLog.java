@@ -91,6 +91,8 @@ public final class AuditLog implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
+                // Let a burst gather: at most ~10 small transactions a second, however busy the registry.
+                Thread.sleep(100);
                 queue.drainTo(batch, 4999);
                 write(coalesce(batch));
                 pending.addAndGet(-batch.size());
