@@ -25,7 +25,8 @@ final class StorageSettings {
     static StorageConfig from(Settings s) {
         String driver = driverName(s);
         return switch (driver) {
-            case "filesystem" -> new StorageConfig.Filesystem(Path.of(s.string("storage.filesystem.rootdirectory", "./data")));
+            case "filesystem" -> new StorageConfig.Filesystem(Path.of(s.string("storage.filesystem.rootdirectory", "./data")),
+                    s.bool("berth.storage.directio", true));
             case "s3" -> new StorageConfig.S3(s3(s));
             case "gcs" -> new StorageConfig.Gcs(gcs(s));
             case "azure" -> new StorageConfig.Azure(azure(s));

@@ -139,6 +139,13 @@ final class BlobResource {
         }
     }
 
+    private Callback completion(Exchange ex, long length, long began, boolean zeroCopy) {
+        return Callback.from(() -> {
+            metrics.pulled(length, System.nanoTime() - began, zeroCopy);
+            ex.callback.succeeded();
+        }, ex.callback::failed);
+    }
+
     private static void skip(InputStream in, long n) {
         try {
             in.skipNBytes(n);
@@ -149,10 +156,7 @@ final class BlobResource {
 
     private void send(Exchange ex, BlobContent blob, long start, long length) {
         long began = System.nanoTime();
-        Callback done = Callback.from(() -> {
-            metrics.pulled(length, System.nanoTime() - began);
-            ex.callback.succeeded();
-        }, ex.callback::failed);
+        Callback done = completion(ex, length, began, false);
         if (blob.stream() != null) {
             InputStream in = blob.stream().get();
             skip(in, start);
@@ -160,7 +164,10 @@ final class BlobResource {
         } else if (blob.inline() != null) {
             ex.response.write(true, ByteBuffer.wrap(blob.inline(), (int) start, (int) length), done);
         } else if (blob.localFile() != null) {
-            // Pooled direct buffers: bytes go from the page cache to the socket without touching the Java heap.
+            if (FileRegionSender.trySend(ex, blob.localFile(), start, length, completion(ex, length, began, true))) {
+                return; // sendfile: page cache to socket, no copy through Berth
+            }
+            // TLS, HTTP/2 or small: pooled direct buffers, never through the Java heap.
             Content.copy(Content.Source.from(buffers, blob.localFile(), start, length), ex.response, done);
         } else {
             InputStream in = registry.storage().reader(blob.storagePath(), start);

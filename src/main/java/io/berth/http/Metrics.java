@@ -23,6 +23,8 @@ public final class Metrics {
             .help("Blob bytes received by uploads").register(registry);
     private final Counter bytesOut = Counter.builder().name("berth_blob_bytes_sent_total")
             .help("Blob bytes sent to clients").register(registry);
+    private final Counter bytesOutZeroCopy = Counter.builder().name("berth_blob_bytes_sent_zero_copy_total")
+            .help("Blob bytes sent with sendfile, from the page cache to the socket without a copy through Berth").register(registry);
     private final Histogram uploadDuration = Histogram.builder().name("berth_blob_upload_duration_seconds")
             .help("Time to receive one upload request's body and store it").register(registry);
     private final Histogram pullDuration = Histogram.builder().name("berth_blob_pull_duration_seconds")
@@ -40,8 +42,11 @@ public final class Metrics {
         uploadDuration.observe(nanos / NANOS);
     }
 
-    void pulled(long bytes, long nanos) {
+    void pulled(long bytes, long nanos, boolean zeroCopy) {
         bytesOut.inc(bytes);
+        if (zeroCopy) {
+            bytesOutZeroCopy.inc(bytes);
+        }
         pullDuration.observe(nanos / NANOS);
     }
 

@@ -63,8 +63,16 @@ final class BlobFills {
             notifyAll();
         }
 
-        synchronized void await(long position) throws InterruptedException {
-            while (written <= position && !done.isDone()) {
+        /** The blob is verified and in place: followers may read to its end. */
+        synchronized void succeeded(long total) {
+            written = total;
+            done.complete(null);
+            notifyAll();
+        }
+
+        /** Waits until more than {@code seen} bytes were written, or the fill ended. */
+        synchronized void awaitBeyond(long seen) throws InterruptedException {
+            while (written <= seen && !done.isDone()) {
                 wait(1000);
             }
         }
@@ -125,8 +133,7 @@ final class BlobFills {
             for (String repository : f.repositories) {
                 metadata.linkBlob(repository, f.digest, total);
             }
-            f.progressed(total);
-            f.done.complete(null);
+            f.succeeded(total);
         } catch (Exception e) {
             metrics.upstreamError();
             LOG.warn("fetching {} from {} failed: {}", f.digest, client.upstream(), e.getMessage());
@@ -165,28 +172,45 @@ final class BlobFills {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            long limit;
             while (true) {
                 if (fill.done.isCompletedExceptionally()) {
                     throw new IOException("upstream fetch failed", fill.done.exceptionNow());
                 }
                 boolean verified = fill.done.isDone();
+                long written = fill.written;
                 // The last byte is held back until the digest is verified: a client never receives a
                 // complete-looking blob whose bytes turn out wrong; a failed fill cuts the body short.
-                limit = verified ? fill.written : fill.written - 1;
-                if (position < limit) {
-                    break;
+                long limit = verified ? written : written - 1;
+                if (position >= limit) {
+                    if (verified) {
+                        return -1;
+                    }
+                    awaitProgress(written);
+                    continue;
+                }
+                int n = channel().read(ByteBuffer.wrap(b, off, (int) Math.min(len, limit - position)), position);
+                if (n > 0) {
+                    position += n;
+                    return n;
                 }
                 if (verified) {
-                    return -1;
+                    throw new IOException("the fetched blob " + fill.digest + " is shorter than its " + written + " bytes");
                 }
-                try {
-                    fill.await(position + 1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
-                }
+                // Handed to the writer but not in the file yet (a direct-I/O writer stages them): wait for more.
+                awaitProgress(written);
             }
+        }
+
+        private void awaitProgress(long seen) throws IOException {
+            try {
+                fill.awaitBeyond(seen);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+
+        private FileChannel channel() throws IOException {
             if (channel == null) {
                 // Opened once: on Linux the channel keeps reading the same inode after the move into place.
                 try {
@@ -195,12 +219,7 @@ final class BlobFills {
                     channel = FileChannel.open(moved, StandardOpenOption.READ);
                 }
             }
-            int want = (int) Math.min(len, limit - position);
-            int n = channel.read(ByteBuffer.wrap(b, off, want), position);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
+            return channel;
         }
 
         @Override

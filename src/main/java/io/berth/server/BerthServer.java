@@ -8,6 +8,7 @@ import io.berth.http.AccessLog;
 import io.berth.http.Api;
 import io.berth.http.Metrics;
 import io.berth.http.OpsHandler;
+import io.berth.http.SendfileConnector;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.proxy.ProxyMetrics;
@@ -156,10 +157,10 @@ public final class BerthServer implements AutoCloseable {
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
             alpn.setDefaultProtocol(h1.getProtocol());
             HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
-            c = new ServerConnector(jetty, new ConnectionFactory[]{
+            c = new SendfileConnector(jetty, new ConnectionFactory[]{
                     new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, h1});
         } else {
-            c = new ServerConnector(jetty, h1, new HTTP2CServerConnectionFactory(http));
+            c = new SendfileConnector(jetty, h1, new HTTP2CServerConnectionFactory(http));
         }
         c.setHost(config.address().getAddress() == null || config.address().getAddress().isAnyLocalAddress()
                 ? null : config.address().getHostString());

@@ -12,8 +12,12 @@ public sealed interface StorageConfig {
     /** The driver's name as registry:2 spells it. */
     String driverName();
 
-    /** Objects in a directory on this machine. */
-    record Filesystem(Path rootDirectory) implements StorageConfig {
+    /** Objects in a directory on this machine; blobs written with direct I/O where the file system allows. */
+    record Filesystem(Path rootDirectory, boolean directIo) implements StorageConfig {
+        public Filesystem(Path rootDirectory) {
+            this(rootDirectory, true);
+        }
+
         @Override
         public String driverName() {
             return "filesystem";

@@ -12,7 +12,7 @@ public final class StorageDrivers {
 
     public static StorageDriver fromConfig(StorageConfig config) {
         return switch (config) {
-            case StorageConfig.Filesystem fs -> new FilesystemDriver(fs.rootDirectory());
+            case StorageConfig.Filesystem fs -> new FilesystemDriver(fs.rootDirectory(), fs.directIo());
             case StorageConfig.S3 s3 -> new FailureMapping(new S3Driver(s3.settings()));
             case StorageConfig.Gcs gcs -> new FailureMapping(GcsDriver.connect(gcs.settings()));
             case StorageConfig.Azure azure -> new FailureMapping(new AzureDriver(azure.settings()));

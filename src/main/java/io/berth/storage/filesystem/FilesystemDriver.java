@@ -6,6 +6,9 @@ import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageException;
 import io.berth.storage.StoragePaths;
 import io.berth.storage.StorageWriter;
+import com.sun.nio.file.ExtendedOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,22 +31,74 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-/** Objects as files under a root directory. Moves are atomic renames; commits fsync. */
+/**
+ * Objects as files under a root directory. Moves are atomic renames; commits fsync. Streamed objects
+ * (blobs) are written with direct I/O ({@link DirectFileWriter}) when the file system supports it, else
+ * through the page cache with early write-back ({@link FileWriter}).
+ */
 public final class FilesystemDriver implements StorageDriver {
+    private static final Logger LOG = LoggerFactory.getLogger(FilesystemDriver.class);
+
     private final Path root;
+    /** Early fdatasyncs of page-cache writers. */
+    private final FileTasks syncs = new FileTasks();
+    /** Direct-I/O writers finishing in the background; a file's next writer waits for them. */
+    private final FileTasks closes = new FileTasks();
+    /** Staging buffers for direct I/O, or null when it is off or the file system refuses it. */
+    private final StageBuffers stages;
 
     public FilesystemDriver(Path root) {
+        this(root, true);
+    }
+
+    public FilesystemDriver(Path root, boolean directIo) {
         this.root = root.toAbsolutePath().normalize();
         try {
             Files.createDirectories(this.root);
         } catch (IOException e) {
             throw new StorageException("cannot create storage root " + this.root + ": " + e.getMessage(), e);
         }
+        this.stages = directIo ? probeDirectIo(this.root) : null;
+    }
+
+    /**
+     * Whether files under {@code root} can be written with {@code O_DIRECT} (tmpfs, for one, refuses it):
+     * writes and reads back one aligned block in a scratch file. Returns the staging buffers, or null.
+     */
+    private static StageBuffers probeDirectIo(Path root) {
+        Path probe = root.resolve(".direct-io-probe-" + UUID.randomUUID());
+        try {
+            long blockSize = Files.getFileStore(root).getBlockSize();
+            if (blockSize <= 0 || blockSize > 64 * 1024 || Long.bitCount(blockSize) != 1) {
+                throw new IOException("unusual block size " + blockSize);
+            }
+            StageBuffers stages = new StageBuffers((int) blockSize);
+            ByteBuffer block = stages.take();
+            try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+                block.limit((int) blockSize);
+                ch.write(block, 0);
+                ch.read(block.clear().limit((int) blockSize), 0);
+            } finally {
+                stages.give(block);
+            }
+            return stages;
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.info("direct I/O is not available under {} ({}); blobs are written through the page cache", root, e.getMessage());
+            return null;
+        } finally {
+            deleteQuietly(probe);
+        }
     }
 
     @Override
     public String name() {
         return "filesystem";
+    }
+
+    /** Whether streamed objects are written with direct I/O here (for tests). */
+    boolean writesDirect() {
+        return stages != null;
     }
 
     /** The file of an object path (validated: no path can escape the root). */
@@ -118,12 +173,26 @@ public final class FilesystemDriver implements StorageDriver {
         Path file = resolve(path);
         try {
             Files.createDirectories(file.getParent());
+            closes.await(file); // an earlier writer's last blocks, and any failure they met
+            ByteBuffer stage = stages == null ? null : stages.take();
+            if (stage != null) {
+                return directWriter(file, append, stage);
+            }
             FileChannel ch = append
                     ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)
                     : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            return new FileWriter(file, ch);
+            return new FileWriter(file, ch, syncs);
         } catch (IOException e) {
             throw failure("open for writing", path, e);
+        }
+    }
+
+    private StorageWriter directWriter(Path file, boolean append, ByteBuffer stage) throws IOException {
+        try {
+            return DirectFileWriter.open(file, append, stages.align(), stages, closes, stage);
+        } catch (IOException | RuntimeException e) {
+            stages.give(stage);
+            throw e;
         }
     }
 
@@ -220,81 +289,11 @@ public final class FilesystemDriver implements StorageDriver {
         return new StorageException("filesystem " + op + " failed for " + path + ": " + e.getMessage(), e);
     }
 
-    private static void deleteQuietly(Path p) {
+    static void deleteQuietly(Path p) {
         try {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {
             // best effort: a leftover temporary file is harmless and purged later
-        }
-    }
-
-    private static final class FileWriter implements StorageWriter {
-        private final Path file;
-        private final FileChannel channel;
-        private boolean closed;
-
-        private void ensureOpen() {
-            if (closed) {
-                throw new IllegalStateException("writer to " + file + " is already committed, cancelled or closed");
-            }
-        }
-
-        FileWriter(Path file, FileChannel channel) {
-            this.file = file;
-            this.channel = channel;
-        }
-
-        @Override
-        public void write(ByteBuffer buffer) {
-            ensureOpen();
-            try {
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-            } catch (IOException e) {
-                throw new StorageException("write to " + file + " failed: " + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public long size() {
-            ensureOpen();
-            try {
-                return channel.size();
-            } catch (IOException e) {
-                throw new StorageException("size of " + file + " unknown: " + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public void commit() {
-            ensureOpen();
-            try {
-                channel.force(true);
-            } catch (IOException e) {
-                throw new StorageException("fsync of " + file + " failed: " + e.getMessage(), e);
-            } finally {
-                close();
-            }
-        }
-
-        @Override
-        public void cancel() {
-            ensureOpen();
-            close();
-            deleteQuietly(file);
-        }
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                try {
-                    channel.close();
-                } catch (IOException ignored) {
-                    // nothing to save: the data was written or the writer is being discarded
-                }
-            }
         }
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
+/** The contract on the default driver: direct I/O for blobs where the file system allows it (see DirectFileWriterTest). */
 class FilesystemDriverTest extends StorageDriverContract {
     private Path root;
 
@@ -17,6 +18,10 @@ class FilesystemDriverTest extends StorageDriverContract {
     protected StorageDriver openDriver() throws IOException {
         root = Files.createTempDirectory("berth-fs-contract-");
         return new FilesystemDriver(root);
+    }
+
+    Path root() {
+        return root;
     }
 
     @Override
