@@ -116,7 +116,7 @@ public final class Bench {
             }
             if (c.berthOpts == null) {
                 String opts = System.getenv("BERTH_JAVA_OPTS");
-                c.berthOpts = opts == null || opts.isBlank() ? "-XX:+UseSerialGC -Xmx512m -XX:+ExitOnOutOfMemoryError" : opts;
+                c.berthOpts = opts == null || opts.isBlank() ? "-XX:+UseSerialGC -Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError" : opts; // as scripts/java-env.sh
             }
             if (c.quick) {
                 c.reps = 1;

@@ -22,3 +22,9 @@ if ! BERTH_JAVA="$(berth_find_java)"; then
   exit 1
 fi
 export JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$BERTH_JAVA")")")"
+
+# Berth's JVM options when BERTH_JAVA_OPTS is unset (./berth, ./bench/run): the serial collector (no GC
+# threads competing for a small machine's cores), a heap that starts at 64 MiB and grows as needed up to
+# 512 MiB (a registry's live data is tens of MiB; without -Xms the JVM sizes the first heap from the
+# machine's memory and touches far more than it needs), and a clean exit rather than limping on after OOM.
+BERTH_DEFAULT_JAVA_OPTS="-XX:+UseSerialGC -Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError"

@@ -27,6 +27,14 @@ class StorageConfigTest {
     }
 
     @Test
+    void directIoIsOnUnlessTurnedOff() {
+        assertThat(((StorageConfig.Filesystem) env(Map.of()).storage()).directIo()).isTrue();
+        assertThat(((StorageConfig.Filesystem) env(Map.of("BERTH_STORAGE_DIRECTIO", "false")).storage()).directIo()).isFalse();
+        assertThatThrownBy(() -> env(Map.of("BERTH_STORAGE_DIRECTIO", "sometimes")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("BERTH_STORAGE_DIRECTIO");
+    }
+
+    @Test
     void s3FromRegistry2EnvironmentVariables() {
         BerthConfig c = env(Map.ofEntries(
                 Map.entry("REGISTRY_STORAGE", "s3"),
