@@ -139,13 +139,6 @@ final class BlobResource {
         }
     }
 
-    private Callback completion(Exchange ex, long length, long began, boolean zeroCopy) {
-        return Callback.from(() -> {
-            metrics.pulled(length, System.nanoTime() - began, zeroCopy);
-            ex.callback.succeeded();
-        }, ex.callback::failed);
-    }
-
     private static void skip(InputStream in, long n) {
         try {
             in.skipNBytes(n);
@@ -156,7 +149,10 @@ final class BlobResource {
 
     private void send(Exchange ex, BlobContent blob, long start, long length) {
         long began = System.nanoTime();
-        Callback done = completion(ex, length, began, false);
+        Callback done = Callback.from(() -> {
+            metrics.pulled(length, System.nanoTime() - began);
+            ex.callback.succeeded();
+        }, ex.callback::failed);
         if (blob.stream() != null) {
             InputStream in = blob.stream().get();
             skip(in, start);
@@ -164,7 +160,7 @@ final class BlobResource {
         } else if (blob.inline() != null) {
             ex.response.write(true, ByteBuffer.wrap(blob.inline(), (int) start, (int) length), done);
         } else if (blob.localFile() != null) {
-            if (FileRegionSender.trySend(ex, blob.localFile(), start, length, completion(ex, length, began, true))) {
+            if (FileRegionSender.trySend(ex, blob.localFile(), start, length, done)) {
                 return; // sendfile: page cache to socket, no copy through Berth
             }
             // TLS, HTTP/2 or small: pooled direct buffers, never through the Java heap.

@@ -42,12 +42,14 @@ public final class Metrics {
         uploadDuration.observe(nanos / NANOS);
     }
 
-    void pulled(long bytes, long nanos, boolean zeroCopy) {
+    void pulled(long bytes, long nanos) {
         bytesOut.inc(bytes);
-        if (zeroCopy) {
-            bytesOutZeroCopy.inc(bytes);
-        }
         pullDuration.observe(nanos / NANOS);
+    }
+
+    /** Bytes the kernel sent with sendfile (counted by the end points as they go). */
+    public void sentWithSendfile(long bytes) {
+        bytesOutZeroCopy.inc(bytes);
     }
 
     /** The registry other components register their metrics with. */

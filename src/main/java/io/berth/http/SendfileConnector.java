@@ -8,6 +8,7 @@ import org.eclipse.jetty.server.ServerConnector;
 
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.function.LongConsumer;
 
 /**
  * A {@link ServerConnector} whose connections can send a file's bytes with {@code sendfile(2)}: blob pulls
@@ -15,14 +16,17 @@ import java.nio.channels.SocketChannel;
  * nginx's {@code sendfile on}). Jetty 12 has no such path of its own; see {@link FileRegionSender}.
  */
 public final class SendfileConnector extends ServerConnector {
+    private final LongConsumer sent;
 
-    public SendfileConnector(Server server, ConnectionFactory... factories) {
+    /** {@code sent} is told of every byte the kernel sends this way (for metrics). */
+    public SendfileConnector(Server server, LongConsumer sent, ConnectionFactory... factories) {
         super(server, factories);
+        this.sent = sent;
     }
 
     @Override
     protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
-        SendfileEndPoint endPoint = new SendfileEndPoint(channel, selector, key, getScheduler());
+        SendfileEndPoint endPoint = new SendfileEndPoint(channel, selector, key, getScheduler(), sent);
         endPoint.setIdleTimeout(getIdleTimeout());
         return endPoint;
     }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.function.LongConsumer;
 
 /**
  * A socket end point that sends one registered buffer — a memory map of a file region — with
@@ -24,10 +25,12 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
     record Region(ByteBuffer buffer, FileChannel file, long filePosition) {
     }
 
+    private final LongConsumer sentBytes;
     private volatile Region region;
 
-    SendfileEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
+    SendfileEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler, LongConsumer sentBytes) {
         super(channel, selector, key, scheduler);
+        this.sentBytes = sentBytes;
     }
 
     void expect(Region r) {
@@ -72,6 +75,7 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
                 return false;
             }
             b.position(b.position() + (int) sent);
+            sentBytes.accept(sent);
             notIdle();
         }
         return true;

@@ -75,7 +75,7 @@ public final class BerthServer implements AutoCloseable {
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         jetty = new Server(threads);
         jetty.setStopTimeout(config.shutdownGrace().toMillis());
-        connector = connector(jetty, config);
+        connector = connector(jetty, config, metrics);
         jetty.addConnector(connector);
 
         Handler.Sequence routes = new Handler.Sequence(
@@ -139,7 +139,7 @@ public final class BerthServer implements AutoCloseable {
         };
     }
 
-    private static ServerConnector connector(Server jetty, BerthConfig config) {
+    private static ServerConnector connector(Server jetty, BerthConfig config, Metrics metrics) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(true);
@@ -157,10 +157,10 @@ public final class BerthServer implements AutoCloseable {
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
             alpn.setDefaultProtocol(h1.getProtocol());
             HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
-            c = new SendfileConnector(jetty, new ConnectionFactory[]{
+            c = new SendfileConnector(jetty, metrics::sentWithSendfile, new ConnectionFactory[]{
                     new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, h1});
         } else {
-            c = new SendfileConnector(jetty, h1, new HTTP2CServerConnectionFactory(http));
+            c = new SendfileConnector(jetty, metrics::sentWithSendfile, h1, new HTTP2CServerConnectionFactory(http));
         }
         c.setHost(config.address().getAddress() == null || config.address().getAddress().isAnyLocalAddress()
                 ? null : config.address().getHostString());
