@@ -49,38 +49,44 @@ final class FileRegionSender {
                 || !(meta.getConnection().getEndPoint() instanceof SendfileEndPoint endPoint)) {
             return false;
         }
-        FileChannel file;
+        FileChannel file = null;
+        SendfileEndPoint.Region first;
         try {
             file = FileChannel.open(path, StandardOpenOption.READ);
             if (file.size() < start + length) { // cannot happen to a stored blob; the buffered path reports it
                 file.close();
                 return false;
             }
-        } catch (IOException e) {
+            first = map(file, start, Math.min(length, window));
+        } catch (IOException | RuntimeException e) { // a file system without maps, say: copy instead
+            closeQuietly(file);
             return false;
         }
-        new FileRegionSender(ex, endPoint, file, done).sendWindow(start, length);
+        new FileRegionSender(ex, endPoint, file, done).send(first, start, length);
         return true;
     }
 
-    private void sendWindow(long position, long remaining) {
-        long size = Math.min(remaining, window);
+    private static SendfileEndPoint.Region map(FileChannel file, long position, long size) throws IOException {
+        MappedByteBuffer window = file.map(FileChannel.MapMode.READ_ONLY, position, size);
+        return new SendfileEndPoint.Region(window, file, position);
+    }
+
+    /** Sends {@code region} (the window at {@code position}), then the windows after it, up to {@code remaining}. */
+    private void send(SendfileEndPoint.Region region, long position, long remaining) {
+        long size = region.buffer().remaining();
         boolean last = size == remaining;
-        SendfileEndPoint.Region region;
-        try {
-            MappedByteBuffer window = file.map(FileChannel.MapMode.READ_ONLY, position, size);
-            region = new SendfileEndPoint.Region(window, file, position);
-        } catch (IOException | RuntimeException e) {
-            finish(e);
-            return;
-        }
         endPoint.expect(region);
         ex.response.write(last, region.buffer(), Callback.from(() -> {
             endPoint.forget(region);
             if (last) {
                 finish(null);
-            } else {
-                sendWindow(position + size, remaining - size);
+                return;
+            }
+            long next = position + size;
+            try {
+                send(map(file, next, Math.min(remaining - size, window)), next, remaining - size);
+            } catch (IOException | RuntimeException e) {
+                finish(e);
             }
         }, failure -> {
             endPoint.forget(region);
@@ -89,15 +95,22 @@ final class FileRegionSender {
     }
 
     private void finish(Throwable failure) {
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // read-only: nothing to lose
-        }
+        closeQuietly(file);
         if (failure == null) {
             done.succeeded();
         } else {
             done.failed(failure);
+        }
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // read-only: nothing to lose
         }
     }
 }
