@@ -16,9 +16,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,7 +78,7 @@ class DirectFileWriterTest {
     void moreConcurrentWritersThanStagesStillWriteExactly() throws Exception {
         int writers = StageBuffers.MAX_IN_USE + 8; // some fall back to the page cache
         ExecutorService pool = Executors.newFixedThreadPool(writers);
-        AtomicInteger started = new AtomicInteger();
+        CountDownLatch allOpen = new CountDownLatch(writers);
         try {
             List<Future<?>> done = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
@@ -84,10 +86,8 @@ class DirectFileWriterTest {
                 done.add(pool.submit(() -> {
                     byte[] data = random(2 * STAGE + 123 + id, 100 + id);
                     StorageWriter w = driver.writer("many/" + id, false);
-                    started.incrementAndGet();
-                    while (started.get() < writers) { // all writers open at once
-                        Thread.onSpinWait();
-                    }
+                    allOpen.countDown();
+                    allOpen.await(30, TimeUnit.SECONDS); // all writers open at once, holding every stage
                     write(w, data, 1_000_003);
                     w.commit();
                     assertThat(sha256(driver.getContent("many/" + id))).isEqualTo(sha256(data));
