@@ -1102,8 +1102,8 @@ public final class Bench {
         figure("push.mono", "blob push, monolithic (" + cfg.pushClients + " × " + mb + ")", "MiB/s", Kind.THROUGHPUT, 1.5, "≥ 1.5×");
         figure("push.chunked", "blob push, chunked " + (cfg.pushChunk / MiB) + " MiB PATCHes (" + cfg.pushClients + " × " + mb + ")",
                 "MiB/s", Kind.THROUGHPUT, 2.0, "≥ 2×");
-        // Berth answers 201 once a blob is fsync'ed; distribution never fsyncs. For the record (no target), the
-        // same runs counted until the data is on disk: the push time plus the sync that follows it.
+        // Both servers fsync a blob before answering; for the record (no target), the same runs counted until the
+        // data is on disk — the push time plus the sync that follows it — show that nothing is left to write.
         figure("push.mono.durable", "  monolithic, counted until the data is on disk (+ sync)", "MiB/s", Kind.THROUGHPUT, Double.NaN, "");
         figure("push.chunked.durable", "  chunked, counted until the data is on disk (+ sync)", "MiB/s", Kind.THROUGHPUT, Double.NaN, "");
         for (String mode : List.of("mono", "chunked")) {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -98,9 +96,8 @@ class SendfilePullTest extends ApiTestBase {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
-            String get = "GET /v2/" + repo + "/blobs/" + digest + " HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
-                    + Base64.getEncoder().encodeToString(("admin:" + io.berth.testing.TestServer.ADMIN_PASSWORD)
-                    .getBytes(StandardCharsets.UTF_8)) + "\r\n\r\n";
+            String get = "GET /v2/" + repo + "/blobs/" + digest + " HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                    + http.authorization() + "\r\n\r\n";
             // Two requests pipelined on one connection: the second is answered only if the first
             // answer's length was exactly right.
             out.write((get + get).getBytes(StandardCharsets.US_ASCII));
@@ -119,9 +116,8 @@ class SendfilePullTest extends ApiTestBase {
         String digest = http.pushBlob(repo, data);
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setReceiveBufferSize(64 * 1024);
-            s.getOutputStream().write(("GET /v2/" + repo + "/blobs/" + digest + " HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
-                    + Base64.getEncoder().encodeToString(("admin:" + io.berth.testing.TestServer.ADMIN_PASSWORD)
-                    .getBytes(StandardCharsets.UTF_8)) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(("GET /v2/" + repo + "/blobs/" + digest + " HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                    + http.authorization() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             s.getInputStream().readNBytes(256 * 1024);
         } // closed with most of the blob unsent
         String hex = digest.substring("sha256:".length());
@@ -160,10 +156,7 @@ class SendfilePullTest extends ApiTestBase {
         String digest = http.pushBlob(repo, data);
         double before = server.metric(ZERO_COPY);
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        HttpRequest get = HttpRequest.newBuilder(URI.create(server.url() + "/v2/" + repo + "/blobs/" + digest))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        ("admin:" + io.berth.testing.TestServer.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                .build();
+        HttpRequest get = http.request("/v2/" + repo + "/blobs/" + digest).build();
         // The first request upgrades the connection to h2c; ask until one is answered over HTTP/2.
         HttpResponse<byte[]> r = h2.send(get, HttpResponse.BodyHandlers.ofByteArray());
         if (r.version() != HttpClient.Version.HTTP_2) {

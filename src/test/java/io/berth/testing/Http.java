@@ -35,6 +35,11 @@ public class Http {
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
+    /** The Authorization header this client sends (null: anonymous), for requests built by hand. */
+    public String authorization() {
+        return authorization;
+    }
+
     public String base() {
         return base;
     }

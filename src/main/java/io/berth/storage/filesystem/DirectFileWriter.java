@@ -243,22 +243,11 @@ final class DirectFileWriter implements StorageWriter {
             inFlight.exceptionally(e -> null).join(); // never return a buffer the disk is still reading
             inFlight = null;
         }
-        closeQuietly(direct);
-        closeQuietly(buffered);
+        FilesystemDriver.closeQuietly(direct);
+        FilesystemDriver.closeQuietly(buffered);
         stages.give(stage);
         stages.give(spare);
         stage = null;
         spare = null;
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        if (ch == null) {
-            return;
-        }
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // nothing to save: the data was written or the writer is being discarded
-        }
     }
 }

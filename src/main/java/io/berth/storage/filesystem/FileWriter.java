@@ -70,7 +70,7 @@ final class FileWriter implements StorageWriter {
         } catch (IOException e) {
             throw new StorageException("fsync of " + file + " failed: " + e.getMessage(), e);
         } finally {
-            closeChannel();
+            FilesystemDriver.closeQuietly(channel);
         }
     }
 
@@ -78,7 +78,7 @@ final class FileWriter implements StorageWriter {
     public void cancel() {
         ensureOpen();
         closed = true;
-        closeChannel(); // a write-back under way stops on the closed channel
+        FilesystemDriver.closeQuietly(channel); // a write-back under way stops on the closed channel
         syncs.forget(file);
         FilesystemDriver.deleteQuietly(file);
     }
@@ -96,20 +96,12 @@ final class FileWriter implements StorageWriter {
         if (dirty > 0) {
             lastWriteback = syncs.queue(file, () -> channel.force(false), () -> { });
         }
-        lastWriteback.whenComplete((ok, failed) -> closeChannel());
+        lastWriteback.whenComplete((ok, failed) -> FilesystemDriver.closeQuietly(channel));
     }
 
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("writer to " + file + " is already committed, cancelled or closed");
-        }
-    }
-
-    private void closeChannel() {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // nothing to save: the data was written or the writer is being discarded
         }
     }
 }

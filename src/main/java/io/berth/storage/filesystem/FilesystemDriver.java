@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -287,6 +288,18 @@ public final class FilesystemDriver implements StorageDriver {
 
     private static StorageException failure(String op, String path, IOException e) {
         return new StorageException("filesystem " + op + " failed for " + path + ": " + e.getMessage(), e);
+    }
+
+    /** Closes a writer's channel; nothing is lost: its data was written, or the writer is being discarded. */
+    static void closeQuietly(Channel ch) {
+        if (ch == null) {
+            return;
+        }
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // the data was written or is being discarded
+        }
     }
 
     static void deleteQuietly(Path p) {
