@@ -1248,8 +1248,10 @@ public final class Bench {
         figure("small", "small-blob push (" + cfg.smallBlobs + " × " + cfg.smallSize / 1024 + " KiB, " + cfg.smallWorkers + " workers)",
                 "blobs/s", Kind.THROUGHPUT, 2.0, "≥ 2×");
         log("workload: small-blob push");
+        // warm-up: a whole round per server, as the timed workloads get 3 s of load (after a tenth of a
+        // round, Berth's JIT compilers still took about 40% of its CPU in the first measured run)
         for (Server s : order(0, false)) {
-            List<Blob> w = blobs(Math.max(32, cfg.smallBlobs / 10), cfg.smallSize, ++runCounter);
+            List<Blob> w = blobs(Math.max(32, cfg.smallBlobs), cfg.smallSize, ++runCounter);
             counted(s, cfg.smallWorkers, w.size(), 1, (c, wk, i) -> {
                 pushMonolithic(c, s, "bench/small", w.get(i));
                 return true;
@@ -1278,7 +1280,7 @@ public final class Bench {
         for (Server s : List.of(berth, dist)) {
             seedImage(s, repo);
         }
-        int warm = Math.max(32, cfg.manifestPuts / 10);
+        int warm = Math.max(32, cfg.manifestPuts); // a whole round, as for small blobs
         for (int rep = -1; rep < cfg.reps; rep++) {
             for (Server s : order(Math.max(rep, 0), false)) {
                 int run = ++runCounter;
