@@ -46,7 +46,7 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         boolean componentStarts = true;
         for (int i = 0; i < colon; i++) {
             char c = s.charAt(i);
-            if (isLowerAlnum(c)) {
+            if (Names.isLowerAlnum(c)) {
                 componentStarts = false;
             } else if ((c == '.' || c == '+' || c == '_' || c == '-') && !componentStarts) {
                 componentStarts = true;
@@ -59,15 +59,11 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         }
         for (int i = colon + 1; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (!(isLowerAlnum(c) || (c >= 'A' && c <= 'Z') || c == '=' || c == '_' || c == '-')) {
+            if (!(Names.isAlnum(c) || c == '=' || c == '_' || c == '-')) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static boolean isLowerAlnum(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     }
 
     private static boolean isLowerHex(String s) {

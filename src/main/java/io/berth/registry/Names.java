@@ -101,11 +101,12 @@ public final class Names {
         return i > start ? i : -1;
     }
 
-    private static boolean isLowerAlnum(char c) {
+    /** [a-z0-9]: also the digest grammar's algorithm characters. */
+    static boolean isLowerAlnum(char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     }
 
-    private static boolean isAlnum(char c) {
+    static boolean isAlnum(char c) {
         return isLowerAlnum(c) || (c >= 'A' && c <= 'Z');
     }
 }
