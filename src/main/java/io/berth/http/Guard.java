@@ -50,9 +50,28 @@ final class Guard {
                     throw challenge(ex, "registry:catalog:*", true, "the token does not grant registry:catalog:*");
                 }
             }
-            default -> require(ex, caller, route.repository(), required(route, ex.method));
+            default -> {
+                String source = mountSource(ex, route);
+                require(ex, caller, route.repository(), required(route, ex.method), source);
+                if (source != null && caller.token() != null && !caller.token().access().containsKey(source)) {
+                    // As registry:2: the mount needs pull on its source, so ask for a token that names it. A
+                    // token server that refuses it still names the scope (with no actions): no loop, and
+                    // the mount falls back to an ordinary upload.
+                    throw challenge(ex, scope(route.repository(), Action.PUSH) + " " + scope(source, Action.PULL), true,
+                            "the token does not name the mount's source " + source);
+                }
+            }
         }
         return caller;
+    }
+
+    /** The source repository of a cross-repository mount ({@code POST …/uploads/?mount=&from=}), if valid. */
+    private static String mountSource(Exchange ex, Route route) {
+        if (route.kind() != Route.Kind.UPLOADS || !"POST".equals(ex.method) || !ex.hasQuery("mount")) {
+            return null;
+        }
+        String from = ex.query("from");
+        return from != null && !from.equals(route.repository()) && io.berth.registry.Names.isValidRepository(from) ? from : null;
     }
 
     private Caller authenticate(Exchange ex, Route route) {
@@ -68,7 +87,7 @@ final class Guard {
         }
     }
 
-    private void require(Exchange ex, Caller caller, String repository, Action action) {
+    private void require(Exchange ex, Caller caller, String repository, Action action, String mountSource) {
         Set<Action> allowed = caller.actionsOn(repository, access.authorizer());
         if (allowed.contains(action)) {
             if (action == Action.PUSH) {
@@ -76,7 +95,7 @@ final class Guard {
             }
             return;
         }
-        String scope = scope(repository, action);
+        String scope = scope(repository, action) + (mountSource == null ? "" : " " + scope(mountSource, Action.PULL));
         if (caller.isAnonymous()) {
             throw challenge(ex, scope, false, "authentication required");
         }

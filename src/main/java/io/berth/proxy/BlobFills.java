@@ -37,7 +37,15 @@ final class BlobFills {
     private final StorageDriver storage;
     private final MetadataStore metadata;
     private final ProxyMetrics metrics;
-    private final Map<Digest, Fill> inFlight = new ConcurrentHashMap<>();
+    /**
+     * Fills in flight by upstream repository and digest, not by digest alone: a client of one cached
+     * repository must never be handed bytes that another repository's upstream sent (its own upstream
+     * may not hold them).
+     */
+    private final Map<Key, Fill> inFlight = new ConcurrentHashMap<>();
+
+    private record Key(UpstreamClient client, String remote, Digest digest) {
+    }
 
     BlobFills(StorageDriver storage, MetadataStore metadata, ProxyMetrics metrics) {
         this.storage = storage;
@@ -47,6 +55,7 @@ final class BlobFills {
 
     /** One blob being fetched. */
     final class Fill {
+        final Key key;
         final Digest digest;
         final String tempPath = BlobLayout.uploadDataPath("proxy-" + UUID.randomUUID());
         final CompletableFuture<Long> size = new CompletableFuture<>();
@@ -54,8 +63,9 @@ final class BlobFills {
         final Set<String> repositories = ConcurrentHashMap.newKeySet();
         volatile long written;
 
-        Fill(Digest digest) {
-            this.digest = digest;
+        Fill(Key key) {
+            this.key = key;
+            this.digest = key.digest();
         }
 
         synchronized void progressed(long total) {
@@ -91,10 +101,10 @@ final class BlobFills {
 
     /** Starts (or joins) the fetch of {@code digest} from {@code remote}; links it to {@code repository} when done. */
     Fill fetch(UpstreamClient client, String remote, Digest digest, String repository) {
-        Fill fill = inFlight.computeIfAbsent(digest, d -> {
-            Fill f = new Fill(d);
+        Fill fill = inFlight.computeIfAbsent(new Key(client, remote, digest), k -> {
+            Fill f = new Fill(k);
             metrics.miss();
-            Thread.ofVirtual().name("berth-fill-" + d.hex().substring(0, 12)).start(() -> run(f, client, remote));
+            Thread.ofVirtual().name("berth-fill-" + digest.hex().substring(0, 12)).start(() -> run(f, client, remote));
             return f;
         });
         fill.repositories.add(repository);
@@ -144,7 +154,7 @@ final class BlobFills {
                 f.notifyAll();
             }
         } finally {
-            inFlight.remove(f.digest);
+            inFlight.remove(f.key);
             storage.delete(f.tempPath.substring(0, f.tempPath.lastIndexOf('/')));
         }
     }

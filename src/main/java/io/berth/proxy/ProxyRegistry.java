@@ -215,16 +215,16 @@ public final class ProxyRegistry implements Registry {
                 throw notCached;
             }
         }
-        OptionalLong stored = local.metadata().blobSize(digest);
-        if (stored.isPresent() && local.storage().stat(io.berth.registry.BlobLayout.blobPath(digest)).isPresent()) {
-            // Cached for another repository: content-addressed, so it is the same bytes.
-            local.metadata().linkBlob(repository, digest, stored.getAsLong());
-            metrics.hit();
-            return local.blob(repository, digest);
-        }
         if (!UpstreamFetch.allowed()) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not cached in " + repository
                     + ", and only those who may push there can fetch it from the upstream");
+        }
+        OptionalLong stored = local.metadata().blobSize(digest);
+        if (stored.isPresent() && local.storage().stat(io.berth.registry.BlobLayout.blobPath(digest)).isPresent()) {
+            // Stored for another repository: the same bytes, but this repository may see them only if its
+            // own upstream repository holds them too. Without this check a reader of the cache namespace
+            // could read any blob of the registry, private ones included, by its digest.
+            return confirmedUpstream(t, repository, digest, stored.getAsLong());
         }
         BlobFills.Fill fill = fills.fetch(t.client(), t.remote(), digest, repository);
         long size = BlobFills.sizeOf(fill, failure -> failure instanceof UpstreamException ue ? blobError(ue, digest)
@@ -232,9 +232,33 @@ public final class ProxyRegistry implements Registry {
         return new BlobContent(digest, size, null, null, null, fill::open);
     }
 
+    /** Links a blob already stored here once the repository's upstream confirms it holds it; BLOB_UNKNOWN if not. */
+    private BlobContent confirmedUpstream(Target t, String repository, Digest digest, long size) {
+        boolean held;
+        try {
+            held = t.client().hasBlob(t.remote(), digest.toString());
+        } catch (UpstreamException e) {
+            metrics.upstreamError();
+            throw blobError(e, digest);
+        }
+        if (!held) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream of " + repository);
+        }
+        local.metadata().linkBlob(repository, digest, size);
+        metrics.hit();
+        return local.blob(repository, digest);
+    }
+
     private static RegistryException blobError(UpstreamException e, Digest digest) {
-        return e.status == 404 ? new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream")
-                : new RegistryException(e.status == 429 ? ErrorCode.TOOMANYREQUESTS : ErrorCode.UNAVAILABLE,
+        if (e.status == 404) {
+            return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream");
+        }
+        if (e.status == 401 || e.status == 403) {
+            // Registries answer 401 for repositories that do not exist (Docker Hub does): nothing to serve.
+            return new RegistryException(ErrorCode.BLOB_UNKNOWN, "the upstream registry refused " + digest
+                    + " (it does not exist there, or the cache's upstream credentials may not read it)");
+        }
+        return new RegistryException(e.status == 429 ? ErrorCode.TOOMANYREQUESTS : ErrorCode.UNAVAILABLE,
                 "fetching " + digest + " from the upstream failed: " + e.getMessage());
     }
 

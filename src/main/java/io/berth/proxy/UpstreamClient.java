@@ -80,6 +80,19 @@ final class UpstreamClient {
         return new Blob(r.body(), r.headers().firstValueAsLong("Content-Length").orElse(-1));
     }
 
+    /** Whether the upstream's repository holds a blob (a HEAD: no bytes move); errors other than 404 throw. */
+    boolean hasBlob(String remote, String digest) {
+        try {
+            close(send("HEAD", "/v2/" + remote + "/blobs/" + digest, remote, null));
+            return true;
+        } catch (UpstreamException e) {
+            if (e.status == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     /** The upstream's tags list, as JSON. */
     JsonNode tags(String remote, String query) {
         HttpResponse<InputStream> r = send("GET", "/v2/" + remote + "/tags/list" + query, remote, "application/json");

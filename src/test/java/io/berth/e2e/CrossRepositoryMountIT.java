@@ -106,4 +106,44 @@ class CrossRepositoryMountIT extends E2eTest {
         assertThat(Http.sha256(out.blobBytes(layerDigest))).isEqualTo(layerDigest);
         assertThat(Http.sha256(out.blobBytes(configDigest))).isEqualTo(configDigest);
     }
+
+    /**
+     * With token auth and a user who is not an admin: skopeo's second push of a layer into another
+     * repository is a mount (the challenge asks for pull on the source too), and a user who may not
+     * read the source still pushes, but by uploading the bytes — the layer is never mounted for them.
+     */
+    @Test
+    void aWriterMountsWithTokenAuthAndAnOutsiderUploadsInstead() {
+        for (String user : new String[]{"wendy", "oscar"}) {
+            assertThat(e2e.http.method("POST", "/api/v1/users", ("{\"name\":\"" + user + "\",\"password\":\"pw-" + user + "-123\"}")
+                    .getBytes()).statusCode()).isEqualTo(201);
+        }
+        assertThat(e2e.http.method("POST", "/api/v1/namespaces", "{\"name\":\"team\",\"visibility\":\"private\"}".getBytes())
+                .statusCode()).isEqualTo(201);
+        assertThat(e2e.http.method("PUT", "/api/v1/namespaces/team/members/wendy", "{\"role\":\"writer\"}".getBytes())
+                .statusCode()).isEqualTo(200);
+        e2e.buildSampleApp("localhost/e2e/mount:v3", PAYLOAD);
+        Path layoutDir = tmp.resolve("layout");
+        e2e.buildah("push", "localhost/e2e/mount:v3", "oci:" + layoutDir + ":v3").orFail();
+        long layerSize = new E2e.OciLayout(layoutDir).manifest().path("layers").get(0).path("size").asLong();
+
+        e2e.writeCredentials("wendy", "pw-wendy-123");
+        e2e.skopeo("copy", "--dest-tls-verify=false", "oci:" + layoutDir + ":v3", e2e.ref("team/src:v3")).orFail();
+        double mountsBefore = e2e.metric("berth_http_requests_total", MOUNTED);
+        double bytesBefore = e2e.metric(BYTES_IN, Map.of());
+        Tools.Result second = e2e.skopeo("--debug", "copy", "--dest-tls-verify=false", "oci:" + layoutDir + ":v3",
+                e2e.ref("team/dst:v3")).orFail();
+        assertThat(second.output()).contains("from=team%2Fsrc").contains("mount OK");
+        assertThat(e2e.metric("berth_http_requests_total", MOUNTED) - mountsBefore).isGreaterThanOrEqualTo(1);
+        assertThat(e2e.metric(BYTES_IN, Map.of()) - bytesBefore).as("bytes uploaded by the mounting push").isLessThan(layerSize);
+
+        // oscar may push to his own namespace but not read team: skopeo tries the mount, Berth refuses it
+        // quietly (an upload session instead), and the bytes are uploaded.
+        e2e.writeCredentials("oscar", "pw-oscar-123");
+        double mountsBeforeOscar = e2e.metric("berth_http_requests_total", MOUNTED);
+        double bytesBeforeOscar = e2e.metric(BYTES_IN, Map.of());
+        e2e.skopeo("--debug", "copy", "--dest-tls-verify=false", "oci:" + layoutDir + ":v3", e2e.ref("oscar/copy:v3")).orFail();
+        assertThat(e2e.metric("berth_http_requests_total", MOUNTED)).isEqualTo(mountsBeforeOscar);
+        assertThat(e2e.metric(BYTES_IN, Map.of()) - bytesBeforeOscar).isGreaterThanOrEqualTo(layerSize);
+    }
 }

@@ -62,7 +62,12 @@ final class E2e implements AutoCloseable {
 
     /** Stores the test server's admin credentials for this registry in {@link #authFile()}. */
     void writeAdminCredentials() {
-        String basic = Base64.getEncoder().encodeToString(("admin:" + TestServer.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        writeCredentials("admin", TestServer.ADMIN_PASSWORD);
+    }
+
+    /** Makes every client log in as {@code user} from now on. */
+    void writeCredentials(String user, String password) {
+        String basic = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         write(authFile(), ("{\"auths\":{\"" + host() + "\":{\"auth\":\"" + basic + "\"}}}").getBytes(StandardCharsets.UTF_8));
     }
 
