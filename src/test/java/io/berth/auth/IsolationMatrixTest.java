@@ -240,6 +240,37 @@ class IsolationMatrixTest {
         assertThat(new String(listed.body())).doesNotContain("nothing");
     }
 
+    // --- upload sessions ----------------------------------------------------------------------
+
+    /** An upload session belongs to its repository: its id alone opens nothing elsewhere, whoever asks. */
+    @Test
+    void anUploadSessionIsReachableOnlyThroughItsOwnRepository() {
+        Http wendy = f.as("wendy", AuthFixture.PASSWORD);
+        HttpResponse<byte[]> started = wendy.method("POST", "/v2/priv/app/blobs/uploads/", null);
+        assertThat(started.statusCode()).isEqualTo(202);
+        String location = started.headers().firstValue("Location").orElseThrow();
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        assertThat(wendy.method("PATCH", location, "secret-bytes".getBytes(), "Content-Type", "application/octet-stream").statusCode())
+                .isEqualTo(202);
+
+        Http nora = f.as("nora", AuthFixture.PASSWORD);
+        // Through her own repository, where she may push: unknown.
+        for (String method : List.of("GET", "PATCH", "PUT", "DELETE")) {
+            String path = "/v2/nora/dst/blobs/uploads/" + id + (method.equals("PUT") ? "?digest=" + Http.sha256("secret-bytes".getBytes()) : "");
+            HttpResponse<byte[]> r = nora.method(method, path, method.equals("PATCH") ? "x".getBytes() : null);
+            assertThat(r.statusCode()).as(method + " " + new String(r.body())).isEqualTo(404);
+            assertThat(Http.errorCode(r)).isEqualTo("BLOB_UPLOAD_UNKNOWN");
+        }
+        // Through the session's own repository, where she may not push: denied, as for any id.
+        HttpResponse<byte[]> denied = nora.get("/v2/priv/app/blobs/uploads/" + id);
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(nora.get("/v2/priv/app/blobs/uploads/" + java.util.UUID.randomUUID()).statusCode()).isEqualTo(403);
+        // The session is intact for its owner.
+        HttpResponse<byte[]> status = wendy.get(location);
+        assertThat(status.statusCode()).isEqualTo(204);
+        assertThat(status.headers().firstValue("Range")).hasValue("0-11");
+    }
+
     // --- mounts with token auth ---------------------------------------------------------------
 
     /** docker and podman ask the token endpoint for what the challenge names: it must name the mount's source. */
