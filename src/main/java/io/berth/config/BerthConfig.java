@@ -29,6 +29,7 @@ public record BerthConfig(
         String logLevel,
         boolean accessLog,
         String databaseUrl,
+        boolean durableCommits,
         int maxManifestBytes,
         boolean uploadPurging,
         Duration uploadPurgeAge,
@@ -71,6 +72,7 @@ public record BerthConfig(
                 level,
                 !s.bool("log.accesslog.disabled", true) || s.bool("berth.accesslog", false),
                 s.string("berth.database.url", null),
+                durableCommits(s),
                 (int) s.number("berth.manifest.maxsize", 4L * 1024 * 1024, 1024, 64L * 1024 * 1024),
                 s.bool("storage.maintenance.uploadpurging.enabled", true),
                 s.duration("storage.maintenance.uploadpurging.age", Duration.ofHours(168)),
@@ -78,6 +80,19 @@ public record BerthConfig(
                 s.duration("http.draintimeout", Duration.ofSeconds(30)),
                 auth(s),
                 upstreams(s));
+    }
+
+    /**
+     * berth.database.synchronous: {@code full} (the default) answers a write only once SQLite's WAL is on
+     * disk; {@code normal} may lose the last second of acknowledged pushes on power loss.
+     */
+    private static boolean durableCommits(Settings s) {
+        String mode = s.string("berth.database.synchronous", "full").toLowerCase(Locale.ROOT);
+        return switch (mode) {
+            case "full" -> true;
+            case "normal" -> false;
+            default -> throw Settings.invalid("berth.database.synchronous", mode, "full or normal");
+        };
     }
 
     /** Berth's list of upstreams, plus registry:2's single mirror (proxy.remoteurl) at the root. */

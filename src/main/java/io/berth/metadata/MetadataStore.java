@@ -28,6 +28,9 @@ public interface MetadataStore extends AutoCloseable {
     /** Records a committed blob and makes it visible in the repository (creating the repository). */
     void linkBlob(String repository, Digest digest, long size);
 
+    /** {@link #linkBlob} and the end of upload session {@code uploadId}, in one transaction (one commit per push). */
+    void linkUploadedBlob(String repository, Digest digest, long size, String uploadId);
+
     /** The size of a blob the repository may see, or empty. */
     OptionalLong linkedBlobSize(String repository, Digest digest);
 

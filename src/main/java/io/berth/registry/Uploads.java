@@ -266,9 +266,8 @@ public final class Uploads {
 
     private void publish(Session s, Digest digest) {
         moveIntoPlace(s, digest);
-        metadata.linkBlob(s.repository, digest, s.offset);
+        metadata.linkUploadedBlob(s.repository, digest, s.offset, s.id);
         sessions.remove(s.id);
-        metadata.deleteUpload(s.id);
         storage.delete(BlobLayout.uploadDirectory(s.id));
     }
 

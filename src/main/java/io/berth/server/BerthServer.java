@@ -107,7 +107,7 @@ public final class BerthServer implements AutoCloseable {
             return JdbcMetadataStore.postgres(config.databaseUrl(), 16);
         }
         java.nio.file.Files.createDirectories(config.dataDirectory());
-        return JdbcMetadataStore.sqlite(config.dataDirectory().resolve("berth.db"));
+        return JdbcMetadataStore.sqlite(config.dataDirectory().resolve("berth.db"), config.durableCommits());
     }
 
     public static BerthServer start(BerthConfig config) throws Exception {

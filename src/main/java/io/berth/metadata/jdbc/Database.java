@@ -20,32 +20,50 @@ final class Database implements AutoCloseable {
     final Dialect dialect;
     final HikariDataSource writer;
     final HikariDataSource reader;
+    /** SQLite's writer: every write transaction goes through it (null on PostgreSQL, which has many writers). */
+    final GroupCommit groupCommit;
 
-    private Database(Dialect dialect, HikariDataSource writer, HikariDataSource reader) {
+    private Database(Dialect dialect, HikariDataSource writer, HikariDataSource reader, GroupCommit groupCommit) {
         this.dialect = dialect;
         this.writer = writer;
         this.reader = reader;
+        this.groupCommit = groupCommit;
     }
 
     static Database sqlite(Path file, int readers) {
+        return sqlite(file, readers, true, GroupCommit.Listener.NONE);
+    }
+
+    /**
+     * {@code durable}: {@code synchronous=FULL}, so a commit returns only once the WAL is on disk and an
+     * acknowledged write survives a power cut; false is {@code NORMAL} (survives a crash of the process,
+     * may lose the last transactions on power loss).
+     */
+    static Database sqlite(Path file, int readers, boolean durable, GroupCommit.Listener listener) {
         try {
             java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (java.io.IOException e) {
             throw new io.berth.metadata.MetadataUnavailableException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
         }
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        HikariDataSource writer = pool("berth-sqlite-writer", url, sqliteProperties(true), 1);
-        HikariDataSource reader = pool("berth-sqlite-reader", url, sqliteProperties(false), readers);
-        Database db = new Database(Dialect.SQLITE, writer, reader);
-        db.migrate();
-        return db;
+        HikariDataSource writer = pool("berth-sqlite-writer", url, sqliteProperties(true, durable), 1, null);
+        HikariDataSource reader = pool("berth-sqlite-reader", url, sqliteProperties(false, durable), readers, null);
+        migrate(writer, Dialect.SQLITE);
+        return new Database(Dialect.SQLITE, writer, reader, new GroupCommit(writer, listener));
     }
 
+    /**
+     * Acknowledged means durable: a server (or role) configured with synchronous_commit=off would answer
+     * before the WAL is flushed, so Berth's own sessions turn it back on. Stronger settings (remote_write,
+     * remote_apply, for replicas) are left as they are.
+     */
+    private static final String POSTGRES_DURABLE_COMMITS = "SELECT CASE WHEN current_setting('synchronous_commit') = 'off' "
+            + "THEN set_config('synchronous_commit', 'on', false) END";
+
     static Database postgres(String url, int poolSize) {
-        HikariDataSource ds = pool("berth-postgres", toJdbcUrl(url), new Properties(), poolSize);
-        Database db = new Database(Dialect.POSTGRESQL, ds, ds);
-        db.migrate();
-        return db;
+        HikariDataSource ds = pool("berth-postgres", toJdbcUrl(url), new Properties(), poolSize, POSTGRES_DURABLE_COMMITS);
+        migrate(ds, Dialect.POSTGRESQL);
+        return new Database(Dialect.POSTGRESQL, ds, ds, null);
     }
 
     /** Accepts jdbc:postgresql://… as is and turns postgres://user:pass@host:port/db into it. */
@@ -74,12 +92,13 @@ final class Database implements AutoCloseable {
         return jdbc.toString();
     }
 
-    private static Properties sqliteProperties(boolean writer) {
+    private static Properties sqliteProperties(boolean writer, boolean durable) {
         Properties p = new Properties();
         p.setProperty("journal_mode", "WAL");
-        // NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only a power loss
-        // may drop the last transactions. Blob files themselves are fsync'ed before they are linked.
-        p.setProperty("synchronous", "NORMAL");
+        // FULL in WAL mode: every commit fsyncs the WAL before it returns, so an answered write survives
+        // a power cut (group commit makes one fsync serve many writes). NORMAL survives a crash of the
+        // process (kill -9) but may drop the last transactions on power loss.
+        p.setProperty("synchronous", durable ? "FULL" : "NORMAL");
         p.setProperty("busy_timeout", "30000");
         p.setProperty("foreign_keys", "false");
         p.setProperty("cache_size", "-16000");
@@ -89,8 +108,9 @@ final class Database implements AutoCloseable {
         return p;
     }
 
-    private static HikariDataSource pool(String name, String url, Properties props, int size) {
+    private static HikariDataSource pool(String name, String url, Properties props, int size, String initSql) {
         HikariConfig c = new HikariConfig();
+        c.setConnectionInitSql(initSql);
         c.setPoolName(name);
         c.setJdbcUrl(url);
         c.setDataSourceProperties(props);
@@ -102,7 +122,7 @@ final class Database implements AutoCloseable {
         return new HikariDataSource(c);
     }
 
-    private void migrate() {
+    private static void migrate(DataSource writer, Dialect dialect) {
         Flyway.configure()
                 .dataSource(writer)
                 .locations("classpath:db/migration")
@@ -117,6 +137,9 @@ final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (groupCommit != null) {
+            groupCommit.close();
+        }
         writer.close();
         if (reader != writer) {
             reader.close();

@@ -47,7 +47,13 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     /** An embedded SQLite database in the given file (created and migrated as needed). */
     public static JdbcMetadataStore sqlite(Path file) {
-        return new JdbcMetadataStore(Database.sqlite(file, Math.max(4, Runtime.getRuntime().availableProcessors() * 2)));
+        return sqlite(file, true);
+    }
+
+    /** {@code durable} false trades power-loss safety of the last transactions for speed (synchronous=NORMAL). */
+    public static JdbcMetadataStore sqlite(Path file, boolean durable) {
+        return new JdbcMetadataStore(Database.sqlite(file, Math.max(4, Runtime.getRuntime().availableProcessors() * 2),
+                durable, GroupCommit.Listener.NONE));
     }
 
     /** A PostgreSQL database, from a jdbc:postgresql:// or postgres:// URL. */
@@ -78,15 +84,28 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void linkBlob(String repository, Digest digest, long size) {
-        long now = System.currentTimeMillis();
         sql.write(c -> {
-            ensureRepository(c, repository, now);
-            update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                    digest.toString(), size, now);
-            update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) "
-                    + "ON CONFLICT (repository, digest) DO NOTHING", repository, digest.toString(), now);
+            link(c, repository, digest, size);
             return null;
         });
+    }
+
+    @Override
+    public void linkUploadedBlob(String repository, Digest digest, long size, String uploadId) {
+        sql.write(c -> {
+            link(c, repository, digest, size);
+            update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
+            return null;
+        });
+    }
+
+    private static void link(Connection c, String repository, Digest digest, long size) throws SQLException {
+        long now = System.currentTimeMillis();
+        ensureRepository(c, repository, now);
+        update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                digest.toString(), size, now);
+        update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) "
+                + "ON CONFLICT (repository, digest) DO NOTHING", repository, digest.toString(), now);
     }
 
     @Override

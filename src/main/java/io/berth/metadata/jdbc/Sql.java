@@ -42,8 +42,23 @@ final class Sql {
         }
     }
 
-    /** Runs {@code work} in one transaction on the writer pool; rolls back on any failure. */
+    /**
+     * Runs {@code work} in one transaction on the writer pool; rolls back on any failure. Returns once the
+     * transaction is committed, on SQLite as part of a group whose one fsync serves all its writes.
+     */
     <T> T write(Work<T> work) {
+        return write(work, null);
+    }
+
+    /** {@link #write(Work)}, with a tag that {@link GroupCommit.Listener} sees (for tests). */
+    <T> T write(Work<T> work, Object tag) {
+        if (db.groupCommit != null) {
+            try {
+                return db.groupCommit.submit(work, tag);
+            } catch (SQLException e) {
+                throw unavailable(e);
+            }
+        }
         try (Connection c = db.writer.getConnection()) {
             c.setAutoCommit(false);
             try {
