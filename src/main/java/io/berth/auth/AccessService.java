@@ -47,8 +47,8 @@ public final class AccessService implements AutoCloseable {
             .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(60)).build();
     private final Cache<String, AtomicInteger> failures = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(FAILURE_WINDOW).build();
-    private final Cache<String, Optional<AccessStore.User>> users = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
+    /** Password bindings by bcrypt hash, so checking a bearer token against its user's password costs no SHA-256. */
+    private final Cache<String, String> bindings = Caffeine.newBuilder().maximumSize(10_000).build();
     private final Cache<String, Optional<AccessStore.ApiToken>> robots = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
     private final Map<String, Long> tokenTouched = new ConcurrentHashMap<>();
@@ -155,7 +155,10 @@ public final class AccessService implements AutoCloseable {
         if (scheme.equalsIgnoreCase("Bearer")) {
             TokenService.Verified v = tokens.verify(value)
                     .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID, "invalid or expired bearer token", 0));
-            return new Caller(principalOf(v), v, true);
+            return new Caller(livePrincipal(v)
+                    .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID,
+                            "the bearer token is no longer valid (its user, password or API token changed); fetch a new one", 0)),
+                    v, true);
         }
         if (scheme.equalsIgnoreCase("Basic")) {
             String[] up = decodeBasic(value);
@@ -220,13 +223,21 @@ public final class AccessService implements AutoCloseable {
             return null;
         }
         AccessStore.ApiToken token = t.get();
-        boolean expired = token.expiresAt() != null && token.expiresAt() < clock.millis();
-        Optional<AccessStore.User> owner = user(token.owner());
         boolean nameMatches = username.equals(token.owner()) || username.equals(token.owner() + "+" + token.name());
-        if (token.revoked() || expired || owner.isEmpty() || owner.get().disabled() || !nameMatches) {
+        if (!usable(token) || !nameMatches) {
             return null;
         }
         touch(token.id());
+        return robot(token);
+    }
+
+    /** Whether an API token may act now: not revoked, not expired, and its owner exists and is enabled. */
+    private boolean usable(AccessStore.ApiToken token) {
+        boolean expired = token.expiresAt() != null && token.expiresAt() < clock.millis();
+        return !token.revoked() && !expired && user(token.owner()).filter(u -> !u.disabled()).isPresent();
+    }
+
+    private static Principal robot(AccessStore.ApiToken token) {
         return new Principal.Robot(token.id(), token.owner(), token.name(), token.scopes());
     }
 
@@ -253,26 +264,34 @@ public final class AccessService implements AutoCloseable {
         failures.get(key, k -> new AtomicInteger()).incrementAndGet();
     }
 
-    private Principal principalOf(TokenService.Verified v) {
+    /**
+     * Who stands behind a bearer token now, from this node's caches (no query while they are warm): empty when
+     * the user is gone or disabled or has a new password, or the API token is revoked or expired or its owner
+     * gone or disabled. The principal carries live flags (admin), so the token's grants meet live rights.
+     */
+    private Optional<Principal> livePrincipal(TokenService.Verified v) {
         return switch (v.kind()) {
-            case "user" -> user(v.subject()).map(u -> (Principal) new Principal.User(u.name(), u.admin() && !u.disabled()))
-                    .orElse(Principal.ANONYMOUS);
-            case "robot" -> v.robotId() == null ? Principal.ANONYMOUS : robots.get(v.robotId(), store::token)
-                    .filter(t -> !t.revoked())
-                    .map(t -> (Principal) new Principal.Robot(t.id(), t.owner(), t.name(), t.scopes()))
-                    .orElse(Principal.ANONYMOUS);
-            default -> Principal.ANONYMOUS;
+            case "anonymous" -> Optional.of(Principal.ANONYMOUS);
+            case "user" -> user(v.subject())
+                    .filter(u -> !u.disabled() && binding(u.passwordHash()).equals(v.passwordBinding()))
+                    .map(u -> new Principal.User(u.name(), u.admin()));
+            case "robot" -> v.robotId() == null ? Optional.empty()
+                    : robots.get(v.robotId(), store::token).filter(this::usable).map(AccessService::robot);
+            default -> Optional.empty();
         };
     }
 
+    private String binding(String passwordHash) {
+        return bindings.get(passwordHash, TokenService::passwordBinding);
+    }
+
     public Optional<AccessStore.User> user(String name) {
-        return users.get(name, store::user);
+        return authorizer.user(name);
     }
 
     /** Drops every cached credential check and permission (after a password, role or token change). */
     public void credentialsChanged() {
         verifiedCredentials.invalidateAll();
-        users.invalidateAll();
         robots.invalidateAll();
         authorizer.invalidate();
     }
@@ -301,7 +320,9 @@ public final class AccessService implements AutoCloseable {
             case Principal.Robot r -> "robot";
             case Principal.Anonymous a -> "anonymous";
         };
-        return tokens.issue(p.name(), kind, p instanceof Principal.Robot r ? r.id() : null, granted);
+        // A user's token dies with the password it was issued under (checked on every use, see livePrincipal).
+        String binding = p instanceof Principal.User u ? user(u.name()).map(x -> binding(x.passwordHash())).orElse(null) : null;
+        return tokens.issue(p.name(), kind, p instanceof Principal.Robot r ? r.id() : null, binding, granted);
     }
 
     /** A new API token for {@code owner}; the returned secret is shown once and stored only hashed. */
