@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,8 +33,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class AccessService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessService.class);
     static final String API_TOKEN_PREFIX = "berth_";
-    private static final int USER_FAILURE_LIMIT = 10;
+    /** Failures of one user name from one address before that pair waits out the window. */
+    private static final int PAIR_FAILURE_LIMIT = 10;
+    /** Failures from one address, whatever the names, before the address waits (password spraying). */
     private static final int CLIENT_FAILURE_LIMIT = 30;
+    /**
+     * Failures of one user name from all addresses (an attack from many addresses) past which every address
+     * that has failed for the name waits out the window: each further address gets one guess, while one that
+     * has not failed — the rightful user's — still gets in.
+     */
+    private static final int USER_FAILURE_LIMIT = 100;
     private static final Duration FAILURE_WINDOW = Duration.ofMinutes(5);
 
     private final AccessStore store;
@@ -181,22 +191,28 @@ public final class AccessService implements AutoCloseable {
         }
     }
 
-    /** Checks a name and a password or API token; rate-limited per user and per client address. */
+    /**
+     * Checks a name and a password or API token; failures are throttled per (name, address) and per address,
+     * never per name alone, so nobody can lock a user out by failing in their name (see {@link #checkRate}).
+     */
     public Principal login(String username, String secret, String client) {
         String key = Passwords.sha256Hex(username + '\0' + secret);
         Principal cached = verifiedCredentials.getIfPresent(key);
         if (cached != null) {
             return cached;
         }
-        checkRate(username, client);
+        String source = sourceOf(client);
+        checkRate(username, source, client);
         Principal p = secret.startsWith(API_TOKEN_PREFIX) ? checkApiToken(username, secret) : checkPassword(username, secret);
         if (p == null) {
+            failure(pairKey(username, source));
+            failure("c:" + source);
             failure("u:" + username);
-            failure("c:" + client);
             audit.record(username, "login", null, client, false, "bad credentials");
             throw new AuthException(AuthException.Kind.INVALID, "incorrect username or password", 0);
         }
-        failures.invalidate("u:" + username);
+        // Only the pair is forgiven: a login to one's own account must not reset an address's or a name's count.
+        failures.invalidate(pairKey(username, source));
         verifiedCredentials.put(key, p);
         audit.record(p.name(), "login", null, client, true, null);
         return p;
@@ -251,17 +267,45 @@ public final class AccessService implements AutoCloseable {
         }
     }
 
-    private void checkRate(String username, String client) {
-        AtomicInteger u = failures.getIfPresent("u:" + username);
-        AtomicInteger c = failures.getIfPresent("c:" + client);
-        if ((u != null && u.get() >= USER_FAILURE_LIMIT) || (c != null && c.get() >= CLIENT_FAILURE_LIMIT)) {
+    private void checkRate(String username, String source, String client) {
+        int pair = failureCount(pairKey(username, source));
+        boolean limited = pair >= PAIR_FAILURE_LIMIT
+                || failureCount("c:" + source) >= CLIENT_FAILURE_LIMIT
+                || (pair > 0 && failureCount("u:" + username) >= USER_FAILURE_LIMIT);
+        if (limited) {
             audit.record(username, "login", null, client, false, "rate limited");
             throw new AuthException(AuthException.Kind.RATE_LIMITED, "too many failed logins; try again later", FAILURE_WINDOW.toSeconds());
         }
     }
 
+    private int failureCount(String key) {
+        AtomicInteger n = failures.getIfPresent(key);
+        return n == null ? 0 : n.get();
+    }
+
     private void failure(String key) {
         failures.get(key, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    private static String pairKey(String username, String source) {
+        return "p:" + source + '\0' + username;
+    }
+
+    /**
+     * The source a failure counts against: the IPv4 address, or the /64 of an IPv6 one (one subscriber's
+     * allocation, or each attacker would have 2^64 addresses of limits).
+     */
+    static String sourceOf(String client) {
+        if (client == null || client.indexOf(':') < 0) {
+            return String.valueOf(client);
+        }
+        try {
+            String literal = client.startsWith("[") ? client.substring(1, client.length() - 1) : client;
+            byte[] a = InetAddress.getByName(literal).getAddress();
+            return a.length == 16 ? HexFormat.of().formatHex(a, 0, 8) + "::/64" : client;
+        } catch (IOException | RuntimeException e) {
+            return client;
+        }
     }
 
     /**
