@@ -198,7 +198,7 @@ public final class AccessService implements AutoCloseable {
     public Principal login(String username, String secret, String client) {
         String key = Passwords.sha256Hex(username + '\0' + secret);
         Principal cached = verifiedCredentials.getIfPresent(key);
-        if (cached != null) {
+        if (cached != null && stillUsable(cached)) {
             return cached;
         }
         String source = sourceOf(client);
@@ -251,6 +251,11 @@ public final class AccessService implements AutoCloseable {
     private boolean usable(AccessStore.ApiToken token) {
         boolean expired = token.expiresAt() != null && token.expiresAt() < clock.millis();
         return !token.revoked() && !expired && user(token.owner()).filter(u -> !u.disabled()).isPresent();
+    }
+
+    /** An API token's cached check holds only while the token does: it may expire within the 60 s it is cached. */
+    private boolean stillUsable(Principal p) {
+        return !(p instanceof Principal.Robot r) || robots.get(r.id(), store::token).filter(this::usable).isPresent();
     }
 
     private static Principal robot(AccessStore.ApiToken token) {

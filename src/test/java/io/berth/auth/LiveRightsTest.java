@@ -137,15 +137,31 @@ class LiveRightsTest {
         String secret = f.apiToken("eve", "ci", "[{\"namespace\":\"eve\",\"actions\":[\"pull\",\"push\"]}]");
         Http token = bearer(f.token("eve+ci", secret, "repository:eve/app:pull,push"));
         assertThat(pushStatus(token, "eve/app")).isEqualTo(202);
-        // Nothing in the API makes a token expire early: time passes in the database instead.
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + server.dataDir().resolve("berth.db"));
-             PreparedStatement st = c.prepareStatement("UPDATE api_tokens SET expires_at = ? WHERE owner = 'eve'")) {
-            c.createStatement().execute("PRAGMA busy_timeout = 5000");
-            st.setLong(1, System.currentTimeMillis() - 1000);
-            assertThat(st.executeUpdate()).isEqualTo(1);
-        }
+        expireTokensOf("eve");
         f.user("eve-bystander"); // any change drops this node's caches, as the expiry would after at most 5 s
         assertThat(pushStatus(token, "eve/app")).isEqualTo(401);
         assertThat(f.as("eve+ci", secret).get("/v2/").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void anApiTokenUsedWithBasicStopsWhenItExpiresNotAMinuteLater() throws Exception {
+        f.user("ivy");
+        String secret = f.apiToken("ivy", "ci", "[{\"namespace\":\"ivy\",\"actions\":[\"pull\",\"push\"]}]");
+        Http robot = f.as("ivy+ci", secret);
+        assertThat(robot.get("/v2/").statusCode()).isEqualTo(200); // its check is now cached for 60 s
+        expireTokensOf("ivy");
+        Thread.sleep(Authorizer.CACHE_TTL.toMillis() + 500); // no change event: the token record's cache lapses
+        assertThat(robot.get("/v2/").statusCode()).isEqualTo(401);
+    }
+
+    /** Makes the user's API tokens expired, straight in the database (nothing in the API shortens a token). */
+    private static void expireTokensOf(String owner) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + server.dataDir().resolve("berth.db"));
+             PreparedStatement st = c.prepareStatement("UPDATE api_tokens SET expires_at = ? WHERE owner = ?")) {
+            c.createStatement().execute("PRAGMA busy_timeout = 5000");
+            st.setLong(1, System.currentTimeMillis() - 1000);
+            st.setString(2, owner);
+            assertThat(st.executeUpdate()).isEqualTo(1);
+        }
     }
 }
