@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,8 +33,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class AccessService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessService.class);
     static final String API_TOKEN_PREFIX = "berth_";
-    private static final int USER_FAILURE_LIMIT = 10;
+    /** Failures of one user name from one address before that pair waits out the window. */
+    private static final int PAIR_FAILURE_LIMIT = 10;
+    /** Failures from one address, whatever the names, before the address waits (password spraying). */
     private static final int CLIENT_FAILURE_LIMIT = 30;
+    /**
+     * Failures of one user name from all addresses (an attack from many addresses) past which every address
+     * that has failed for the name waits out the window: each further address gets one guess, while one that
+     * has not failed — the rightful user's — still gets in.
+     */
+    private static final int USER_FAILURE_LIMIT = 100;
     private static final Duration FAILURE_WINDOW = Duration.ofMinutes(5);
 
     private final AccessStore store;
@@ -47,8 +57,8 @@ public final class AccessService implements AutoCloseable {
             .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(60)).build();
     private final Cache<String, AtomicInteger> failures = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(FAILURE_WINDOW).build();
-    private final Cache<String, Optional<AccessStore.User>> users = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
+    /** Password bindings by bcrypt hash, so checking a bearer token against its user's password costs no SHA-256. */
+    private final Cache<String, String> bindings = Caffeine.newBuilder().maximumSize(10_000).build();
     private final Cache<String, Optional<AccessStore.ApiToken>> robots = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
     private final Map<String, Long> tokenTouched = new ConcurrentHashMap<>();
@@ -155,7 +165,10 @@ public final class AccessService implements AutoCloseable {
         if (scheme.equalsIgnoreCase("Bearer")) {
             TokenService.Verified v = tokens.verify(value)
                     .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID, "invalid or expired bearer token", 0));
-            return new Caller(principalOf(v), v, true);
+            return new Caller(livePrincipal(v)
+                    .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID,
+                            "the bearer token is no longer valid (its user, password or API token changed); fetch a new one", 0)),
+                    v, true);
         }
         if (scheme.equalsIgnoreCase("Basic")) {
             String[] up = decodeBasic(value);
@@ -178,22 +191,28 @@ public final class AccessService implements AutoCloseable {
         }
     }
 
-    /** Checks a name and a password or API token; rate-limited per user and per client address. */
+    /**
+     * Checks a name and a password or API token; failures are throttled per (name, address) and per address,
+     * never per name alone, so nobody can lock a user out by failing in their name (see {@link #checkRate}).
+     */
     public Principal login(String username, String secret, String client) {
         String key = Passwords.sha256Hex(username + '\0' + secret);
         Principal cached = verifiedCredentials.getIfPresent(key);
-        if (cached != null) {
+        if (cached != null && stillUsable(cached)) {
             return cached;
         }
-        checkRate(username, client);
+        String source = sourceOf(client);
+        checkRate(username, source, client);
         Principal p = secret.startsWith(API_TOKEN_PREFIX) ? checkApiToken(username, secret) : checkPassword(username, secret);
         if (p == null) {
+            failure(pairKey(username, source));
+            failure("c:" + source);
             failure("u:" + username);
-            failure("c:" + client);
             audit.record(username, "login", null, client, false, "bad credentials");
             throw new AuthException(AuthException.Kind.INVALID, "incorrect username or password", 0);
         }
-        failures.invalidate("u:" + username);
+        // Only the pair is forgiven: a login to one's own account must not reset an address's or a name's count.
+        failures.invalidate(pairKey(username, source));
         verifiedCredentials.put(key, p);
         audit.record(p.name(), "login", null, client, true, null);
         return p;
@@ -220,13 +239,26 @@ public final class AccessService implements AutoCloseable {
             return null;
         }
         AccessStore.ApiToken token = t.get();
-        boolean expired = token.expiresAt() != null && token.expiresAt() < clock.millis();
-        Optional<AccessStore.User> owner = user(token.owner());
         boolean nameMatches = username.equals(token.owner()) || username.equals(token.owner() + "+" + token.name());
-        if (token.revoked() || expired || owner.isEmpty() || owner.get().disabled() || !nameMatches) {
+        if (!usable(token) || !nameMatches) {
             return null;
         }
         touch(token.id());
+        return robot(token);
+    }
+
+    /** Whether an API token may act now: not revoked, not expired, and its owner exists and is enabled. */
+    private boolean usable(AccessStore.ApiToken token) {
+        boolean expired = token.expiresAt() != null && token.expiresAt() < clock.millis();
+        return !token.revoked() && !expired && user(token.owner()).filter(u -> !u.disabled()).isPresent();
+    }
+
+    /** An API token's cached check holds only while the token does: it may expire within the 60 s it is cached. */
+    private boolean stillUsable(Principal p) {
+        return !(p instanceof Principal.Robot r) || robots.get(r.id(), store::token).filter(this::usable).isPresent();
+    }
+
+    private static Principal robot(AccessStore.ApiToken token) {
         return new Principal.Robot(token.id(), token.owner(), token.name(), token.scopes());
     }
 
@@ -240,39 +272,75 @@ public final class AccessService implements AutoCloseable {
         }
     }
 
-    private void checkRate(String username, String client) {
-        AtomicInteger u = failures.getIfPresent("u:" + username);
-        AtomicInteger c = failures.getIfPresent("c:" + client);
-        if ((u != null && u.get() >= USER_FAILURE_LIMIT) || (c != null && c.get() >= CLIENT_FAILURE_LIMIT)) {
+    private void checkRate(String username, String source, String client) {
+        int pair = failureCount(pairKey(username, source));
+        boolean limited = pair >= PAIR_FAILURE_LIMIT
+                || failureCount("c:" + source) >= CLIENT_FAILURE_LIMIT
+                || (pair > 0 && failureCount("u:" + username) >= USER_FAILURE_LIMIT);
+        if (limited) {
             audit.record(username, "login", null, client, false, "rate limited");
             throw new AuthException(AuthException.Kind.RATE_LIMITED, "too many failed logins; try again later", FAILURE_WINDOW.toSeconds());
         }
+    }
+
+    private int failureCount(String key) {
+        AtomicInteger n = failures.getIfPresent(key);
+        return n == null ? 0 : n.get();
     }
 
     private void failure(String key) {
         failures.get(key, k -> new AtomicInteger()).incrementAndGet();
     }
 
-    private Principal principalOf(TokenService.Verified v) {
+    private static String pairKey(String username, String source) {
+        return "p:" + source + '\0' + username;
+    }
+
+    /**
+     * The source a failure counts against: the IPv4 address, or the /64 of an IPv6 one (one subscriber's
+     * allocation, or each attacker would have 2^64 addresses of limits).
+     */
+    static String sourceOf(String client) {
+        if (client == null || client.indexOf(':') < 0) {
+            return String.valueOf(client);
+        }
+        try {
+            String literal = client.startsWith("[") ? client.substring(1, client.length() - 1) : client;
+            byte[] a = InetAddress.getByName(literal).getAddress();
+            return a.length == 16 ? HexFormat.of().formatHex(a, 0, 8) + "::/64" : client;
+        } catch (IOException | RuntimeException e) {
+            return client;
+        }
+    }
+
+    /**
+     * Who stands behind a bearer token now, from this node's caches (no query while they are warm): empty when
+     * the user is gone or disabled or has a new password, or the API token is revoked or expired or its owner
+     * gone or disabled. The principal carries live flags (admin), so the token's grants meet live rights.
+     */
+    private Optional<Principal> livePrincipal(TokenService.Verified v) {
         return switch (v.kind()) {
-            case "user" -> user(v.subject()).map(u -> (Principal) new Principal.User(u.name(), u.admin() && !u.disabled()))
-                    .orElse(Principal.ANONYMOUS);
-            case "robot" -> v.robotId() == null ? Principal.ANONYMOUS : robots.get(v.robotId(), store::token)
-                    .filter(t -> !t.revoked())
-                    .map(t -> (Principal) new Principal.Robot(t.id(), t.owner(), t.name(), t.scopes()))
-                    .orElse(Principal.ANONYMOUS);
-            default -> Principal.ANONYMOUS;
+            case "anonymous" -> Optional.of(Principal.ANONYMOUS);
+            case "user" -> user(v.subject())
+                    .filter(u -> !u.disabled() && binding(u.passwordHash()).equals(v.passwordBinding()))
+                    .map(u -> new Principal.User(u.name(), u.admin()));
+            case "robot" -> v.robotId() == null ? Optional.empty()
+                    : robots.get(v.robotId(), store::token).filter(this::usable).map(AccessService::robot);
+            default -> Optional.empty();
         };
     }
 
+    private String binding(String passwordHash) {
+        return bindings.get(passwordHash, TokenService::passwordBinding);
+    }
+
     public Optional<AccessStore.User> user(String name) {
-        return users.get(name, store::user);
+        return authorizer.user(name);
     }
 
     /** Drops every cached credential check and permission (after a password, role or token change). */
     public void credentialsChanged() {
         verifiedCredentials.invalidateAll();
-        users.invalidateAll();
         robots.invalidateAll();
         authorizer.invalidate();
     }
@@ -301,7 +369,9 @@ public final class AccessService implements AutoCloseable {
             case Principal.Robot r -> "robot";
             case Principal.Anonymous a -> "anonymous";
         };
-        return tokens.issue(p.name(), kind, p instanceof Principal.Robot r ? r.id() : null, granted);
+        // A user's token dies with the password it was issued under (checked on every use, see livePrincipal).
+        String binding = p instanceof Principal.User u ? user(u.name()).map(x -> binding(x.passwordHash())).orElse(null) : null;
+        return tokens.issue(p.name(), kind, p instanceof Principal.Robot r ? r.id() : null, binding, granted);
     }
 
     /** A new API token for {@code owner}; the returned secret is shown once and stored only hashed. */

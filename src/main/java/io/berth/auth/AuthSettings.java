@@ -5,13 +5,14 @@ import java.time.Duration;
 
 /**
  * How authentication behaves. {@code realm} null means "derive from the request's host".
- * {@code initialAdminPassword} null means "generate one at first start".
+ * {@code initialAdminPassword} null means "generate one at first start". {@code apiTokenMaxLifetime}
+ * null means API tokens may live forever.
  */
 public record AuthSettings(boolean enabled, String service, String issuer, String realm, Duration tokenLifetime,
                            int bcryptCost, String initialAdminPassword, Path htpasswd, boolean usersCreateNamespaces,
-                           boolean auditJsonLines, boolean auditPulls) {
+                           boolean auditJsonLines, boolean auditPulls, Duration apiTokenMaxLifetime) {
 
     public static AuthSettings disabled() {
-        return new AuthSettings(false, "berth", "berth", null, Duration.ofMinutes(5), 10, null, null, false, false, false);
+        return new AuthSettings(false, "berth", "berth", null, Duration.ofMinutes(5), 10, null, null, false, false, false, null);
     }
 }

@@ -23,6 +23,8 @@ public final class Authorizer {
     private final boolean usersCreateNamespaces;
     private final LoadingCache<String, Optional<AccessStore.Namespace>> namespaces;
     private final LoadingCache<String, Map<String, Role>> roles;
+    /** Users by name: every request with a bearer token or an API token checks its user is still there. */
+    private final LoadingCache<String, Optional<AccessStore.User>> users;
 
     public Authorizer(AccessStore store, boolean usersCreateNamespaces) {
         this.store = store;
@@ -31,6 +33,12 @@ public final class Authorizer {
         this.roles = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(CACHE_TTL)
                 .build(user -> store.memberships(user).stream()
                         .collect(Collectors.toMap(AccessStore.Member::namespace, AccessStore.Member::role)));
+        this.users = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(CACHE_TTL).build(store::user);
+    }
+
+    /** The user as stored, cached like namespaces and roles. */
+    public Optional<AccessStore.User> user(String name) {
+        return users.get(name);
     }
 
     public static String namespaceOf(String repository) {
@@ -79,7 +87,7 @@ public final class Authorizer {
             }
         }
         granted.remove(Action.MANAGE);
-        Set<Action> owner = store.user(r.owner())
+        Set<Action> owner = user(r.owner())
                 .filter(u -> !u.disabled())
                 .map(u -> forUser(new Principal.User(u.name(), u.admin()), ns))
                 .orElse(EnumSet.noneOf(Action.class));
@@ -130,5 +138,6 @@ public final class Authorizer {
     public void invalidate() {
         namespaces.invalidateAll();
         roles.invalidateAll();
+        users.invalidateAll();
     }
 }

@@ -47,9 +47,12 @@ public final class TokenService {
     private final ECDSAVerifier verifier;
     private final Cache<String, Verified> verified;
 
-    /** What a valid access token grants. {@code kind}: "user", "robot" or "anonymous". */
+    /**
+     * What a valid access token grants. {@code kind}: "user", "robot" or "anonymous". {@code passwordBinding}
+     * ties a user's token to the password it was issued under (null for other kinds).
+     */
     public record Verified(String subject, String kind, String robotId, Map<String, Set<Action>> access, boolean catalog,
-                           long expiresAt) {
+                           long expiresAt, String passwordBinding) {
         public Set<Action> actionsOn(String repository) {
             return access.getOrDefault(repository, Set.of());
         }
@@ -93,8 +96,11 @@ public final class TokenService {
         return lifetime;
     }
 
-    /** An access token for {@code subject} granting {@code scopes} (already intersected with what it may do). */
-    public String issue(String subject, String kind, String robotId, List<Scope> scopes) {
+    /**
+     * An access token for {@code subject} granting {@code scopes} (already intersected with what it may do);
+     * {@code passwordBinding} (see {@link #passwordBinding}) for a user's token, else null.
+     */
+    public String issue(String subject, String kind, String robotId, String passwordBinding, List<Scope> scopes) {
         List<Map<String, Object>> access = new ArrayList<>();
         for (Scope s : scopes) {
             Map<String, Object> entry = new HashMap<>();
@@ -110,6 +116,7 @@ public final class TokenService {
                 .jwtID(UUID.randomUUID().toString())
                 .claim("kind", kind)
                 .claim("rid", robotId)
+                .claim("pwh", passwordBinding)
                 .claim("access", access)
                 .build();
         return sign(claims);
@@ -123,8 +130,17 @@ public final class TokenService {
                 .issueTime(new Date(now)).expirationTime(new Date(now + refreshLifetime.toMillis()))
                 .jwtID(UUID.randomUUID().toString())
                 .claim("typ", REFRESH_TYPE)
-                .claim("pwh", Passwords.sha256Hex(passwordHash).substring(0, 32))
+                .claim("pwh", passwordBinding(passwordHash))
                 .build());
+    }
+
+    /**
+     * What a token carries to die with the password it was issued under: half of SHA-256 of the bcrypt hash
+     * (salted, so it reveals nothing of the password; a new password has a new salt, so even the same password
+     * set again ends older tokens). Unlike a "changed at" time it needs no schema and no clock comparison.
+     */
+    public static String passwordBinding(String passwordHash) {
+        return Passwords.sha256Hex(passwordHash).substring(0, 32);
     }
 
     /** The username of a valid refresh token whose password binding still holds, or empty. */
@@ -137,7 +153,7 @@ public final class TokenService {
             }
             Optional<String> hash = currentHash.apply(c.getSubject());
             String bound = String.valueOf(c.getClaim("pwh"));
-            return hash.filter(h -> Passwords.constantTimeEquals(Passwords.sha256Hex(h).substring(0, 32), bound))
+            return hash.filter(h -> Passwords.constantTimeEquals(passwordBinding(h), bound))
                     .map(h -> c.getSubject());
         } catch (ParseException e) {
             return Optional.empty();
@@ -157,7 +173,8 @@ public final class TokenService {
                 return Optional.empty();
             }
             Verified v = new Verified(c.getSubject() == null ? "" : c.getSubject(), String.valueOf(c.getClaim("kind")),
-                    (String) c.getClaim("rid"), readAccess(c), readCatalog(c), c.getExpirationTime().getTime());
+                    (String) c.getClaim("rid"), readAccess(c), readCatalog(c), c.getExpirationTime().getTime(),
+                    c.getClaim("pwh") instanceof String pwh ? pwh : null);
             verified.put(token, v);
             return Optional.of(v);
         } catch (ParseException | RuntimeException e) {

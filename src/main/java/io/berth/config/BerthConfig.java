@@ -149,6 +149,11 @@ public record BerthConfig(
         if (ttl.compareTo(Duration.ofSeconds(30)) < 0 || ttl.compareTo(Duration.ofHours(24)) > 0) {
             throw Settings.invalid("berth.auth.tokenttl", ttl.toString(), "a duration from 30s to 24h");
         }
+        // API token expiry is asked for in whole days, so a maximum below a day could not be asked for at all.
+        Duration apiTokenMax = s.duration("berth.auth.apitokenmaxttl", null);
+        if (apiTokenMax != null && apiTokenMax.compareTo(Duration.ofDays(1)) < 0) {
+            throw Settings.invalid("berth.auth.apitokenmaxttl", apiTokenMax.toString(), "a duration of at least 24h, such as 2160h");
+        }
         return new AuthSettings(
                 mode.equals("token"),
                 s.string("berth.auth.service", "berth"),
@@ -160,7 +165,8 @@ public record BerthConfig(
                 htpasswd == null ? null : Path.of(htpasswd),
                 s.bool("berth.auth.usernamespaces", false),
                 s.bool("berth.audit.jsonlines", false),
-                s.bool("berth.audit.pulls", true));
+                s.bool("berth.audit.pulls", true),
+                apiTokenMax);
     }
 
     /** The filesystem driver's root directory, or null when objects live in an object store. */

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -36,8 +37,10 @@ import java.util.Set;
 
 /**
  * The admin API, JSON under {@code /api/v1/} (docs/api.md): users, namespaces, members and roles,
- * visibility, API tokens, repositories and the audit log. Callers authenticate as on the registry
- * API (Basic, or a bearer token from /auth/token); rights are checked live on every call.
+ * visibility, API tokens, repositories and the audit log. Callers authenticate with Basic credentials
+ * only: a password, or an API token, which may only read. Registry bearer tokens are refused: anyone
+ * gets one from /auth/token, and their scopes speak of repositories, not of this API. Rights are
+ * checked live on every call.
  */
 public final class AdminApi extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
@@ -61,6 +64,7 @@ public final class AdminApi extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         try {
             Principal p = caller(ex);
+            requireReadOnlyForRobots(ex, p);
             List<String> seg = List.of(path.substring(PREFIX.length()).split("/"));
             route(ex, p, seg);
         } catch (RegistryException e) {
@@ -80,9 +84,13 @@ public final class AdminApi extends Handler.Abstract {
         if (access == null || !access.enabled()) {
             return new Principal.User("admin", true); // open registry: no logins exist
         }
+        String authorization = ex.header(HttpHeader.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6)) {
+            throw unauthorized(ex, "the admin API does not take bearer tokens: use Basic credentials (a password, or an API token to read)");
+        }
         Caller c;
         try {
-            c = access.authenticate(ex.header(HttpHeader.AUTHORIZATION), Request.getRemoteAddr(ex.request));
+            c = access.authenticate(authorization, Request.getRemoteAddr(ex.request));
         } catch (AuthException e) {
             if (e.kind() == AuthException.Kind.RATE_LIMITED) {
                 ex.setHeader(HttpHeader.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
@@ -94,6 +102,13 @@ public final class AdminApi extends Handler.Abstract {
             throw unauthorized(ex, "authentication required");
         }
         return c.principal();
+    }
+
+    /** API tokens live in CI and scripts, where they leak most easily: they may look, never change anything here. */
+    private static void requireReadOnlyForRobots(Exchange ex, Principal p) {
+        if (p instanceof Principal.Robot && !ex.method.equals("GET") && !ex.method.equals("HEAD")) {
+            throw new RegistryException(ErrorCode.DENIED, "API tokens may only read the admin API; log in with your password to change things");
+        }
     }
 
     private RegistryException unauthorized(Exchange ex, String message) {
@@ -174,6 +189,9 @@ public final class AdminApi extends Handler.Abstract {
                 }
                 if (password != null) {
                     Passwords.checkLength(password);
+                    if (self) {
+                        requireCurrentPassword(body, name);
+                    }
                 }
                 if (!access.store().updateUser(name, password == null ? null : access.passwords().hash(password), admin, disabled)) {
                     throw notFound("user", name);
@@ -190,6 +208,21 @@ public final class AdminApi extends Handler.Abstract {
                 ex.sendEmpty(204);
             }
             default -> throw Api.methodNotAllowed(ex);
+        }
+    }
+
+    /**
+     * One's own password changes only with the current one, so that whoever holds a session or a stolen
+     * Authorization header cannot lock its owner out; an admin resetting someone else's needs none.
+     */
+    private void requireCurrentPassword(JsonNode body, String name) {
+        String current = text(body, "current_password", false);
+        if (current == null) {
+            throw new IllegalArgumentException("current_password is required to change your own password");
+        }
+        AccessStore.User u = access.store().user(name).orElseThrow(() -> notFound("user", name));
+        if (!Passwords.verify(current, u.passwordHash())) {
+            throw new RegistryException(ErrorCode.DENIED, "current_password is not your current password");
         }
     }
 
@@ -325,10 +358,7 @@ public final class AdminApi extends Handler.Abstract {
                 throw new IllegalArgumentException("token names are 1-64 letters, digits and . _ -");
             }
             List<TokenScope> scopes = scopes(body, u);
-            Long expiresAt = null;
-            if (body.hasNonNull("expiresInDays")) {
-                expiresAt = System.currentTimeMillis() + body.get("expiresInDays").asLong() * 86_400_000L;
-            }
+            Long expiresAt = expiry(body);
             String secret;
             try {
                 secret = access.createApiToken(u.name(), name, scopes, expiresAt);
@@ -354,6 +384,29 @@ public final class AdminApi extends Handler.Abstract {
         } else {
             throw Api.methodNotAllowed(ex);
         }
+    }
+
+    /**
+     * When a new API token expires: in {@code expiresInDays} (whole days, 1 to 36500); none asked means never,
+     * or the configured maximum when there is one; longer than the maximum is refused rather than silently
+     * shortened, so a CI job does not discover it months later.
+     */
+    private Long expiry(JsonNode body) {
+        Duration max = access.settings().apiTokenMaxLifetime();
+        long now = System.currentTimeMillis();
+        JsonNode days = body.get("expiresInDays");
+        if (days == null || days.isNull()) {
+            return max == null ? null : now + max.toMillis();
+        }
+        if (!days.isIntegralNumber() || !days.canConvertToInt() || days.asInt() < 1 || days.asInt() > 36_500) {
+            throw new IllegalArgumentException("expiresInDays must be a whole number of days from 1 to 36500");
+        }
+        Duration asked = Duration.ofDays(days.asInt());
+        if (max != null && asked.compareTo(max) > 0) {
+            throw new IllegalArgumentException("expiresInDays may be at most " + max.toDays()
+                    + " on this registry (BERTH_AUTH_APITOKENMAXTTL); omit it to get the maximum");
+        }
+        return now + asked.toMillis();
     }
 
     /** Requested scopes, each of which must be within what the creator may do now. */

@@ -4,7 +4,6 @@ import io.berth.auth.AccessService;
 import io.berth.auth.Action;
 import io.berth.auth.AuthException;
 import io.berth.auth.Caller;
-import io.berth.auth.Principal;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
@@ -118,16 +117,15 @@ final class Guard {
         return !enabled() || ex.caller.actionsOn(repository, access.authorizer()).contains(Action.PULL);
     }
 
-    /** Whether the caller may see a repository in listings. */
+    /**
+     * Whether the caller may see a repository in listings: its live right to read (a token's grants can only
+     * narrow live rights, so they add nothing here; the catalog scope was checked in {@link #check}).
+     */
     boolean canList(Exchange ex, String repository) {
         if (!enabled()) {
             return true;
         }
-        Principal p = ex.caller.principal();
-        if (ex.caller.token() != null && ex.caller.token().actionsOn(repository).contains(Action.PULL)) {
-            return true;
-        }
-        return access.authorizer().canRead(p, repository);
+        return access.authorizer().canRead(ex.caller.principal(), repository);
     }
 
     static Action required(Route route, String method) {

@@ -8,6 +8,7 @@ import io.berth.auth.Scope;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.FormFields;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -28,6 +29,7 @@ import java.util.Map;
  */
 public final class TokenEndpoint extends Handler.Abstract {
     public static final String PATH = "/auth/token";
+    private static final String FORM = "application/x-www-form-urlencoded";
     private final AccessService access;
 
     public TokenEndpoint(AccessService access) {
@@ -82,12 +84,7 @@ public final class TokenEndpoint extends Handler.Abstract {
     }
 
     private void post(Exchange ex) {
-        Fields form;
-        try {
-            form = Request.getParameters(ex.request);
-        } catch (Exception e) {
-            throw new RegistryException(ErrorCode.BAD_REQUEST, "the token request body must be application/x-www-form-urlencoded");
-        }
+        Fields form = form(ex);
         String grant = form.getValue("grant_type");
         Principal p;
         String refresh = null;
@@ -103,9 +100,25 @@ public final class TokenEndpoint extends Handler.Abstract {
             p = new Principal.User(u.name(), u.admin());
             offline = false; // hand back the same refresh token
         } else {
-            throw new RegistryException(ErrorCode.BAD_REQUEST, "grant_type must be password or refresh_token");
+            throw new RegistryException(ErrorCode.BAD_REQUEST, "grant_type must be password or refresh_token, in the form body");
         }
         respond(ex, p, scopes(form), offline, refresh);
+    }
+
+    /**
+     * The form body alone (RFC 6749 §4.3.2). {@code Request.getParameters} would merge the query in, accepting
+     * passwords in URLs, where access logs, proxies and browser histories keep them.
+     */
+    private static Fields form(Exchange ex) {
+        String type = ex.header(HttpHeader.CONTENT_TYPE);
+        if (type == null || !type.regionMatches(true, 0, FORM, 0, FORM.length())) {
+            throw new RegistryException(ErrorCode.BAD_REQUEST, "the token request body must be " + FORM);
+        }
+        try {
+            return FormFields.getFields(ex.request);
+        } catch (RuntimeException e) {
+            throw new RegistryException(ErrorCode.BAD_REQUEST, "the token request body is not a valid " + FORM + " form");
+        }
     }
 
     private void respond(Exchange ex, Principal p, List<Scope> requested, boolean offline, String existingRefresh) {
@@ -137,7 +150,7 @@ public final class TokenEndpoint extends Handler.Abstract {
 
     private static String nonNull(String v) {
         if (v == null || v.isEmpty()) {
-            throw new AuthException(AuthException.Kind.INVALID, "username and password (or refresh_token) are required", 0);
+            throw new AuthException(AuthException.Kind.INVALID, "username and password (or refresh_token) are required in the form body", 0);
         }
         return v;
     }

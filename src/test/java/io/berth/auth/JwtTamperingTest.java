@@ -93,17 +93,18 @@ class JwtTamperingTest {
         AccessStore store = ((io.berth.metadata.jdbc.JdbcMetadataStore) server.server().registry().metadata()).accessStore();
         Scope pull = Scope.parseAll(List.of("repository:admin/app:pull")).getFirst();
         Clock past = Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC);
-        String expired = new TokenService(store, "berth", "berth", Duration.ofMinutes(5), past).issue("admin", "user", null, List.of(pull));
+        String binding = TokenService.passwordBinding(store.user("admin").orElseThrow().passwordHash());
+        String expired = new TokenService(store, "berth", "berth", Duration.ofMinutes(5), past).issue("admin", "user", null, binding, List.of(pull));
         assertThat(pullWith(expired)).isEqualTo(401);
         String otherAudience = new TokenService(store, "berth", "someone-else", Duration.ofMinutes(5), Clock.systemUTC())
-                .issue("admin", "user", null, List.of(pull));
+                .issue("admin", "user", null, binding, List.of(pull));
         assertThat(pullWith(otherAudience)).isEqualTo(401);
         String otherIssuer = new TokenService(store, "evil", "berth", Duration.ofMinutes(5), Clock.systemUTC())
-                .issue("admin", "user", null, List.of(pull));
+                .issue("admin", "user", null, binding, List.of(pull));
         assertThat(pullWith(otherIssuer)).isEqualTo(401);
         // Same key, right issuer and audience: accepted (so the refusals above are about the claims).
         String fine = new TokenService(store, "berth", "berth", Duration.ofMinutes(5), Clock.systemUTC())
-                .issue("admin", "user", null, List.of(pull));
+                .issue("admin", "user", null, binding, List.of(pull));
         assertThat(pullWith(fine)).isEqualTo(200);
     }
 

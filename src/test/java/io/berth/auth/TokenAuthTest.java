@@ -140,7 +140,7 @@ class TokenAuthTest {
             }
         }
         assertThat(limited).isEqualTo(2);
-        // Even the right password waits out the window.
+        // From the address that failed, even the right password waits out the window (BruteForceTest: other addresses).
         assertThat(server.anonymous().get("/auth/token?service=berth", "Authorization",
                 AuthFixture.basic("victim", AuthFixture.PASSWORD)).statusCode()).isEqualTo(429);
     }
