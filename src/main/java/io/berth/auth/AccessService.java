@@ -95,15 +95,22 @@ public final class AccessService implements AutoCloseable {
 
     // --- bootstrap ----------------------------------------------------------------------------
 
-    /** First start: creates {@code admin} (password from settings, or random and written once); loads htpasswd users. */
+    /**
+     * First start: creates {@code admin} (password from settings, or random and written once); loads
+     * htpasswd users. With htpasswd users, an admin is created only when BERTH_ADMIN_PASSWORD asks for one.
+     */
     public void bootstrap(Path dataDir) {
         if (settings.htpasswd() != null) {
-            int n = importHtpasswd(settings.htpasswd());
-            LOG.info("loaded {} users from htpasswd file {}", n, settings.htpasswd());
+            importHtpasswd(settings.htpasswd());
         }
-        if (store.userCount() > 0) {
-            return;
+        if (store.userCount() == 0) {
+            createFirstAdmin(dataDir);
+        } else if (settings.htpasswd() != null) {
+            createConfiguredAdmin();
         }
+    }
+
+    private void createFirstAdmin(Path dataDir) {
         String password = settings.initialAdminPassword();
         boolean generated = password == null || password.isEmpty();
         if (generated) {
@@ -124,15 +131,42 @@ public final class AccessService implements AutoCloseable {
         }
     }
 
-    /** Loads bcrypt users from an htpasswd file (registry:2's format); other hash kinds are skipped with a warning. */
-    public int importHtpasswd(Path file) {
-        List<Htpasswd.Entry> entries = Htpasswd.read(file,
-                name -> LOG.warn("htpasswd user {} skipped: only bcrypt entries are supported (htpasswd -B)", name));
-        for (Htpasswd.Entry e : entries) {
-            store.upsertUserHash(e.name(), e.bcryptHash());
+    /** htpasswd users exist, so no admin was made at first start: BERTH_ADMIN_PASSWORD is the operator asking for one. */
+    private void createConfiguredAdmin() {
+        String password = settings.initialAdminPassword();
+        if (password == null || password.isEmpty() || store.users().stream().anyMatch(AccessStore.User::admin)) {
+            return;
         }
+        if (store.createUser("admin", passwords.hash(password), true)) {
+            LOG.info("created the admin user 'admin' with the password in BERTH_ADMIN_PASSWORD");
+        } else {
+            LOG.warn("BERTH_ADMIN_PASSWORD is set but no admin was created: {}", nameConflict(store, "admin"));
+        }
+    }
+
+    /** Loads bcrypt users from an htpasswd file (registry:2's format); names every entry it cannot use. */
+    public int importHtpasswd(Path file) {
+        Htpasswd.Imported r = Htpasswd.importInto(store, file);
+        if (!r.unverifiable().isEmpty()) {
+            LOG.warn("htpasswd users {} cannot log in: Berth verifies only bcrypt entries, as registry:2 does; "
+                    + "set their passwords again with htpasswd -B", r.unverifiableNames());
+        }
+        for (String name : r.refused()) {
+            LOG.warn("htpasswd user {} skipped: {} is an existing namespace the user does not own; rename the entry, "
+                    + "or delete the namespace first", name, name);
+        }
+        LOG.info("loaded {} users from htpasswd file {} ({} new)", r.created().size() + r.updated().size(), file, r.created().size());
         credentialsChanged();
-        return entries.size();
+        return r.created().size() + r.updated().size();
+    }
+
+    /** Why a user may not be created under a name that is taken: by a user, or by a namespace (or its repositories). */
+    public static String nameConflict(AccessStore store, String name) {
+        if (store.user(name).isPresent()) {
+            return "user " + name + " already exists";
+        }
+        return "the name " + name + " is taken by the namespace " + name
+                + " (a user's name is their personal namespace); choose another name, or delete the namespace first";
     }
 
     /** User names double as namespace names, so they follow the repository-component grammar. */

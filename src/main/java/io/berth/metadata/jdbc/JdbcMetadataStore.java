@@ -70,8 +70,14 @@ public final class JdbcMetadataStore implements MetadataStore {
                 last == null ? new Object[]{limit} : new Object[]{last, limit}));
     }
 
+    /**
+     * A new repository's tag version starts at random (below 2^62, so bumps never overflow): a repository
+     * deleted and created again under its name must not match a tag list some node cached for the old one.
+     */
     private static void ensureRepository(Connection c, String repository, long now) throws SQLException {
-        update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", repository, now);
+        long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
+        update(c, "INSERT INTO repositories (name, created_at, tag_version) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                repository, now, tagVersion);
     }
 
     // --- blobs ------------------------------------------------------------------------------
