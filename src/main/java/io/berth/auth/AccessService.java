@@ -61,7 +61,7 @@ public final class AccessService implements AutoCloseable {
         this.clock = clock;
         this.passwords = new Passwords(settings.bcryptCost());
         this.tokens = new TokenService(store, settings.issuer(), settings.service(), settings.tokenLifetime(), clock);
-        this.authorizer = new Authorizer(store, settings.usersCreateNamespaces());
+        this.authorizer = new Authorizer(store, settings.usersCreateNamespaces(), settings.htpasswd() != null, settings.publicPulls());
         this.audit = new AuditLog(store, settings.auditJsonLines());
     }
 
@@ -107,6 +107,11 @@ public final class AccessService implements AutoCloseable {
             createFirstAdmin(dataDir);
         } else if (settings.htpasswd() != null) {
             createConfiguredAdmin();
+        }
+        if (authorizer.registry2Mode()) {
+            LOG.info("registry:2 mode: users come from {} and no namespaces or roles are set up, so every user may pull, push "
+                    + "and delete every repository; to use namespaces and roles, create an admin (berth user add NAME --admin, "
+                    + "or set BERTH_ADMIN_PASSWORD) and grant roles (docs/api.md)", settings.htpasswd());
         }
     }
 

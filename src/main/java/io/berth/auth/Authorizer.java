@@ -19,14 +19,27 @@ import java.util.stream.Collectors;
 public final class Authorizer {
     static final Duration CACHE_TTL = Duration.ofSeconds(5);
 
+    /** What registry:2's htpasswd auth lets every authenticated user do (delete still needs deletion enabled). */
+    private static final Set<Action> REGISTRY2_ACTIONS = EnumSet.of(Action.PULL, Action.PUSH, Action.DELETE);
+
     private final AccessStore store;
     private final boolean usersCreateNamespaces;
+    private final boolean htpasswd;
+    private final boolean publicPulls;
     private final LoadingCache<String, Optional<AccessStore.Namespace>> namespaces;
     private final LoadingCache<String, Map<String, Role>> roles;
+    private final LoadingCache<Boolean, Boolean> registry2Mode;
 
-    public Authorizer(AccessStore store, boolean usersCreateNamespaces) {
+    /**
+     * {@code htpasswd}: users come from registry:2's htpasswd file, so {@link #registry2Mode()} may hold.
+     * {@code publicPulls}: a namespace Berth keeps no row for may be pulled by anyone (a public mirror).
+     */
+    public Authorizer(AccessStore store, boolean usersCreateNamespaces, boolean htpasswd, boolean publicPulls) {
         this.store = store;
         this.usersCreateNamespaces = usersCreateNamespaces;
+        this.htpasswd = htpasswd;
+        this.publicPulls = publicPulls;
+        this.registry2Mode = Caffeine.newBuilder().expireAfterWrite(CACHE_TTL).build(k -> htpasswd && !store.accessConfigured());
         this.namespaces = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(CACHE_TTL).build(store::namespace);
         this.roles = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(CACHE_TTL)
                 .build(user -> store.memberships(user).stream()
@@ -56,10 +69,19 @@ public final class Authorizer {
             return EnumSet.copyOf(Action.ALL);
         }
         Set<Action> out = EnumSet.noneOf(Action.class);
+        if (registry2Mode()) {
+            out.addAll(REGISTRY2_ACTIONS);
+        }
         Optional<AccessStore.Namespace> namespace = namespaces.get(ns);
         if (namespace.isEmpty()) {
             // A namespace nobody created yet: whoever may create namespaces becomes its owner on first push.
-            return usersCreateNamespaces || ns.equals(u.name()) ? EnumSet.copyOf(Action.ALL) : out;
+            if (usersCreateNamespaces || ns.equals(u.name())) {
+                return EnumSet.copyOf(Action.ALL);
+            }
+            if (publicPulls) {
+                out.add(Action.PULL);
+            }
+            return out;
         }
         Role role = roles.get(u.name()).get(ns);
         if (role != null) {
@@ -92,7 +114,17 @@ public final class Authorizer {
     }
 
     public boolean isPublic(String ns) {
-        return namespaces.get(ns).map(AccessStore.Namespace::isPublic).orElse(false);
+        return namespaces.get(ns).map(AccessStore.Namespace::isPublic).orElse(publicPulls);
+    }
+
+    /**
+     * registry:2's meaning of htpasswd auth: Berth reads users from REGISTRY_AUTH_HTPASSWD_PATH and nobody
+     * has set up access beyond that (no admin, no role other than users owning their personal namespace;
+     * see {@link AccessStore#accessConfigured()}). Then every user may pull, push and delete everywhere.
+     * Checked live (cached briefly), so creating an admin or granting a role switches to Berth's model.
+     */
+    public boolean registry2Mode() {
+        return htpasswd && registry2Mode.get(Boolean.TRUE);
     }
 
     public boolean canRead(Principal p, String repository) {
@@ -115,7 +147,9 @@ public final class Authorizer {
             case Principal.Robot r -> r.owner();
             case Principal.Anonymous a -> null;
         };
-        store.createNamespace(ns, false, owner);
+        // In registry:2 mode the namespace gets no owner: an owner role would be set-up access and end the
+        // mode, and once roles apply an admin decides who may use what was pushed there.
+        store.createNamespace(ns, false, registry2Mode() ? null : owner);
         invalidate();
     }
 
@@ -130,5 +164,6 @@ public final class Authorizer {
     public void invalidate() {
         namespaces.invalidateAll();
         roles.invalidateAll();
+        registry2Mode.invalidateAll();
     }
 }
