@@ -145,14 +145,17 @@ final class UserCommand {
                     return 1;
                 }
                 case HOLDS_REPOSITORIES -> {
-                    System.err.println("berth: " + name + "'s personal namespace holds " + d.repositories()
-                            + " repositories; delete them first, or add --force to delete them with the user");
+                    System.err.println("berth: " + name + "'s personal namespace holds " + repositories(d)
+                            + "; delete them first, or add --force to delete them with the user");
                     return 1;
                 }
-                case DELETED -> System.out.println("deleted user " + name
-                        + (d.repositories() == 0 ? "" : " and " + d.repositories() + " repositories"));
+                case DELETED -> System.out.println("deleted user " + name + (d.repositories() == 0 ? "" : " and " + repositories(d)));
             }
             return 0;
+        }
+
+        private static String repositories(AccessStore.Deletion d) {
+            return d.repositories() + (d.repositories() == 1 ? " repository" : " repositories");
         }
     }
 

@@ -524,7 +524,7 @@ public final class AdminApi extends Handler.Abstract {
     }
 
     private static String removedDetail(AccessStore.Deletion d) {
-        return d.repositories() == 0 ? null : "with " + d.repositories() + " repositories";
+        return d.repositories() == 0 ? null : "with " + d.repositories() + (d.repositories() == 1 ? " repository" : " repositories");
     }
 
     private static long instant(String value, String name) {
