@@ -56,24 +56,29 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public boolean createUser(String name, String passwordHash, boolean admin) {
-        return sql.write(c -> {
-            if (nameTaken(c, name)) {
-                return false;
-            }
-            insertUser(c, name, passwordHash, admin);
-            return true;
-        });
+        return sql.write(c -> !nameTaken(c, name) && insertUser(c, name, passwordHash, admin, false));
     }
 
-    /** The user and their personal namespace; the caller has checked that the name is free (or theirs). */
-    private static void insertUser(Connection c, String name, String passwordHash, boolean admin) throws SQLException {
+    /**
+     * The user and their personal namespace. A row inserted by someone else since the caller checked the
+     * name (PostgreSQL runs such writers concurrently) makes this insert nothing and answer false: a
+     * namespace created meanwhile is never given an owner here unless {@code ownNamespace} says it is theirs.
+     */
+    private static boolean insertUser(Connection c, String name, String passwordHash, boolean admin, boolean ownNamespace)
+            throws SQLException {
         long now = System.currentTimeMillis();
-        update(c, "INSERT INTO users (name, password_hash, admin, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                name, passwordHash, admin, false, now, now);
-        update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, 'private', ?) ON CONFLICT (name) DO NOTHING",
-                name, now);
+        if (update(c, "INSERT INTO users (name, password_hash, admin, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (name) DO NOTHING", name, passwordHash, admin, false, now, now) == 0) {
+            return false;
+        }
+        if (update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, 'private', ?) ON CONFLICT (name) DO NOTHING",
+                name, now) == 0 && !ownNamespace) {
+            c.rollback();
+            return false;
+        }
         update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, 'owner') "
                 + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", name, name);
+        return true;
     }
 
     @Override
@@ -102,8 +107,7 @@ final class JdbcAccessStore implements AccessStore {
             if (!owns && nameTaken(c, name)) {
                 return Upsert.REFUSED_NAMESPACE;
             }
-            insertUser(c, name, passwordHash, false);
-            return Upsert.CREATED;
+            return insertUser(c, name, passwordHash, false, owns) ? Upsert.CREATED : Upsert.REFUSED_NAMESPACE;
         });
     }
 
@@ -190,6 +194,12 @@ final class JdbcAccessStore implements AccessStore {
     /** Tables whose rows belong to a repository, by their {@code repository} column. */
     private static final List<String> REPOSITORY_TABLES = List.of("manifest_references", "tags", "manifests", "repository_blobs", "uploads");
 
+    /*
+     * The repositories rows go first: on PostgreSQL a push holds its repository row FOR KEY SHARE until it
+     * commits (JdbcMetadataStore.ensureRepository), so this waits for pushes in flight, and the deletes
+     * that follow see what they wrote; a push that starts later creates a new repository instead of
+     * linking into a deleted one.
+     */
     private static Deletion deleteNamespace(Connection c, String name, boolean force) throws SQLException {
         long repositories = repositoryCount(c, name);
         if (repositories == 0 && !exists(c, "SELECT 1 FROM namespaces WHERE name = ?", name)) {
@@ -198,10 +208,10 @@ final class JdbcAccessStore implements AccessStore {
         if (repositories > 0 && !force) {
             return new Deletion(DeleteOutcome.HOLDS_REPOSITORIES, repositories);
         }
+        update(c, "DELETE FROM repositories WHERE " + inNamespace("name"), namespaceArgs(name));
         for (String table : REPOSITORY_TABLES) {
             update(c, "DELETE FROM " + table + " WHERE " + inNamespace("repository"), namespaceArgs(name));
         }
-        update(c, "DELETE FROM repositories WHERE " + inNamespace("name"), namespaceArgs(name));
         update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
         dropTokenGrants(c, name);
         update(c, "DELETE FROM namespaces WHERE name = ?", name);

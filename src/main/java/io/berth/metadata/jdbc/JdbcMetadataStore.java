@@ -73,11 +73,17 @@ public final class JdbcMetadataStore implements MetadataStore {
     /**
      * A new repository's tag version starts at random (below 2^62, so bumps never overflow): a repository
      * deleted and created again under its name must not match a tag list some node cached for the old one.
+     * On PostgreSQL the row is then held FOR KEY SHARE until the write commits, so a namespace delete
+     * (JdbcAccessStore) waits for it rather than leaving its rows behind; KEY SHARE, unlike SHARE, lets
+     * concurrent pushes still bump tag_version without deadlocking. SQLite has one writer anyway.
      */
-    private static void ensureRepository(Connection c, String repository, long now) throws SQLException {
+    private void ensureRepository(Connection c, String repository, long now) throws SQLException {
         long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
         update(c, "INSERT INTO repositories (name, created_at, tag_version) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
                 repository, now, tagVersion);
+        if (db.dialect == Dialect.POSTGRESQL) {
+            exists(c, "SELECT 1 FROM repositories WHERE name = ? FOR KEY SHARE", repository);
+        }
     }
 
     // --- blobs ------------------------------------------------------------------------------
