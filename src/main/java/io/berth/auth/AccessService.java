@@ -294,7 +294,9 @@ public final class AccessService implements AutoCloseable {
 
     private Principal principalOf(TokenService.Verified v) {
         return switch (v.kind()) {
-            case "user" -> user(v.subject()).map(u -> (Principal) new Principal.User(u.name(), u.admin() && !u.disabled()))
+            // A token from before the account was created belongs to a deleted account of the same name.
+            case "user" -> user(v.subject()).filter(u -> u.createdAt() / 1000 * 1000 <= v.issuedAt())
+                    .map(u -> (Principal) new Principal.User(u.name(), u.admin() && !u.disabled()))
                     .orElse(Principal.ANONYMOUS);
             case "robot" -> v.robotId() == null ? Principal.ANONYMOUS : robots.get(v.robotId(), store::token)
                     .filter(t -> !t.revoked())

@@ -1,5 +1,6 @@
 package io.berth.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 
@@ -29,6 +30,9 @@ public final class Authorizer {
     private final LoadingCache<String, Optional<AccessStore.Namespace>> namespaces;
     private final LoadingCache<String, Map<String, Role>> roles;
     private final LoadingCache<Boolean, Boolean> registry2Mode;
+    /** Namespaces deleted on this node, and when: bearer tokens issued before then grant nothing in them. */
+    private final Cache<String, Long> deletedNamespaces = Caffeine.newBuilder().maximumSize(100_000)
+            .expireAfterWrite(Duration.ofHours(24)).build(); // the longest bearer-token lifetime
 
     /**
      * {@code htpasswd}: users come from registry:2's htpasswd file, so {@link #registry2Mode()} may hold.
@@ -111,6 +115,31 @@ public final class Authorizer {
             granted.add(Action.PULL);
         }
         return granted;
+    }
+
+    /**
+     * A bearer token's grants on a repository, less what went away since it was issued: its account or
+     * API token (deleted or revoked: the principal no longer resolves), or the namespace, when it was
+     * deleted on this node (other nodes: until the token expires, minutes) -- so a namespace made again
+     * under the name is not reachable with a grant on the old one.
+     */
+    public Set<Action> tokenActions(Caller caller, String repository) {
+        TokenService.Verified t = caller.token();
+        if (caller.principal() instanceof Principal.Anonymous && !"anonymous".equals(t.kind())) {
+            return Set.of();
+        }
+        Long deleted = deletedNamespaces.getIfPresent(namespaceOf(repository));
+        // Issue times are whole seconds: a token of the deleting second counts as older (refused, never leaked).
+        if (deleted != null && t.issuedAt() <= deleted) {
+            return Set.of();
+        }
+        return t.actionsOn(repository);
+    }
+
+    /** Records a namespace delete (for {@link #tokenActions}) and drops cached decisions. */
+    public void namespaceDeleted(String ns) {
+        deletedNamespaces.put(ns, System.currentTimeMillis());
+        invalidate();
     }
 
     public boolean isPublic(String ns) {

@@ -12,7 +12,7 @@ public record Caller(Principal principal, TokenService.Verified token, boolean p
     public static final Caller ANONYMOUS = new Caller(Principal.ANONYMOUS, null, false);
 
     public Set<Action> actionsOn(String repository, Authorizer authorizer) {
-        return token != null ? token.actionsOn(repository) : authorizer.allowed(principal, repository);
+        return token != null ? authorizer.tokenActions(this, repository) : authorizer.allowed(principal, repository);
     }
 
     public boolean isAnonymous() {

@@ -47,9 +47,9 @@ public final class TokenService {
     private final ECDSAVerifier verifier;
     private final Cache<String, Verified> verified;
 
-    /** What a valid access token grants. {@code kind}: "user", "robot" or "anonymous". */
+    /** What a valid access token grants. {@code kind}: "user", "robot" or "anonymous". {@code issuedAt}: whole seconds, in millis. */
     public record Verified(String subject, String kind, String robotId, Map<String, Set<Action>> access, boolean catalog,
-                           long expiresAt) {
+                           long expiresAt, long issuedAt) {
         public Set<Action> actionsOn(String repository) {
             return access.getOrDefault(repository, Set.of());
         }
@@ -157,7 +157,8 @@ public final class TokenService {
                 return Optional.empty();
             }
             Verified v = new Verified(c.getSubject() == null ? "" : c.getSubject(), String.valueOf(c.getClaim("kind")),
-                    (String) c.getClaim("rid"), readAccess(c), readCatalog(c), c.getExpirationTime().getTime());
+                    (String) c.getClaim("rid"), readAccess(c), readCatalog(c), c.getExpirationTime().getTime(),
+                    c.getIssueTime() == null ? 0 : c.getIssueTime().getTime());
             verified.put(token, v);
             return Optional.of(v);
         } catch (ParseException | RuntimeException e) {

@@ -185,6 +185,7 @@ public final class AdminApi extends Handler.Abstract {
                 requireAdmin(p);
                 AccessStore.Deletion d = access.store().deleteUser(name, force(ex));
                 checkDeleted(d, "user", name, "user " + name + "'s personal namespace");
+                access.authorizer().namespaceDeleted(name);
                 changed(ex, p, "user.delete", name, removedDetail(d));
                 ex.sendEmpty(204);
             }
@@ -259,6 +260,7 @@ public final class AdminApi extends Handler.Abstract {
                     require(actions, Action.MANAGE);
                     AccessStore.Deletion d = access.store().deleteNamespace(name, force(ex));
                     checkDeleted(d, "namespace", name, "namespace " + name);
+                    access.authorizer().namespaceDeleted(name);
                     changed(ex, p, "namespace.delete", name, removedDetail(d));
                     ex.sendEmpty(204);
                 }

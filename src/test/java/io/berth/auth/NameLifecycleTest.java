@@ -177,6 +177,48 @@ class NameLifecycleTest {
         assertThat(members.get(0).path("role").asText()).isEqualTo("owner");
     }
 
+    @Test
+    void aBearerTokenIssuedBeforeADeleteGrantsNothingOnWhatTheNameHoldsNext() {
+        // The user case: a token of the deleted account must not act as the new account of the same name.
+        f.user("renamed");
+        Http old = f.as("renamed", AuthFixture.PASSWORD);
+        old.pushImage("renamed/app", "v1", "{\"r\":1}".getBytes(), "r1".getBytes());
+        String oldToken = f.token("renamed", AuthFixture.PASSWORD, "repository:renamed/app:pull,push");
+        assertThat(f.admin.method("DELETE", "/api/v1/users/renamed?force=true", null).statusCode()).isEqualTo(204);
+        sleepPastTheSecond();
+        f.user("renamed");
+        f.as("renamed", AuthFixture.PASSWORD).pushImage("renamed/app", "v1", "{\"r\":2}".getBytes(), "r2".getBytes());
+        Http withOldToken = new Http(server.url());
+        assertThat(withOldToken.get("/v2/renamed/app/manifests/v1", "Authorization", "Bearer " + oldToken).statusCode()).isIn(401, 403);
+        assertThat(withOldToken.get("/v2/renamed/app/tags/list", "Authorization", "Bearer " + oldToken).statusCode()).isIn(401, 403);
+        assertThat(withOldToken.method("POST", "/v2/renamed/app/blobs/uploads/", null, "Authorization", "Bearer " + oldToken)
+                .statusCode()).isIn(401, 403);
+
+        // The namespace case: a member's token from before the delete gets nothing from the namespace made again.
+        f.user("member");
+        f.namespace("again", false);
+        f.member("again", "member", "reader");
+        f.admin.pushImage("again/app", "v1", "{\"a\":1}".getBytes(), "a1".getBytes());
+        String memberToken = f.token("member", AuthFixture.PASSWORD, "repository:again/app:pull");
+        assertThat(withOldToken.get("/v2/again/app/manifests/v1", "Authorization", "Bearer " + memberToken).statusCode()).isEqualTo(200);
+        assertThat(f.admin.method("DELETE", "/api/v1/namespaces/again?force=true", null).statusCode()).isEqualTo(204);
+        f.namespace("again", false);
+        f.admin.pushImage("again/app", "v1", "{\"a\":2}".getBytes(), "a2".getBytes());
+        assertThat(withOldToken.get("/v2/again/app/manifests/v1", "Authorization", "Bearer " + memberToken).statusCode()).isIn(401, 403);
+        // A token fetched now is intersected with the member's rights now: none.
+        String fresh = f.token("member", AuthFixture.PASSWORD, "repository:again/app:pull");
+        assertThat(withOldToken.get("/v2/again/app/manifests/v1", "Authorization", "Bearer " + fresh).statusCode()).isIn(401, 403);
+    }
+
+    /** Token times are whole seconds: a new account is told apart from tokens of an old one issued in an earlier second. */
+    private static void sleepPastTheSecond() {
+        try {
+            Thread.sleep(1100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Nothing of a deleted repository is visible to {@code client}: not listed, no tags, manifest or blob. */
     private static void assertGone(Http client, String repository, String manifest, String layer) {
         assertThat(Http.json(client.get("/v2/_catalog?n=1000")).path("repositories").toString()).doesNotContain("\"" + repository + "\"");
