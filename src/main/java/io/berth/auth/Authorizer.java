@@ -168,7 +168,8 @@ public final class Authorizer {
     /** Creates the repository's namespace on first push (private, the pusher owner). */
     public void ensureNamespace(Principal p, String repository) {
         String ns = namespaceOf(repository);
-        if (namespaces.get(ns).isPresent()) {
+        // An open mirror refuses every push; a row made for one would turn the namespace private.
+        if (publicPulls || namespaces.get(ns).isPresent()) {
             return;
         }
         String owner = switch (p) {

@@ -290,6 +290,9 @@ class ProxyTest {
         // Without any token too, as registry:2 answers.
         assertThat(anonymous.get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(200);
         assertThat(anonymous.method("POST", "/v2/library/hello/blobs/uploads/", null).statusCode()).isEqualTo(401);
+        // A push someone may attempt is refused, and does not leave a (private) namespace that would end anonymous pulls.
+        assertThat(mirror.http().method("POST", "/v2/library/hello/blobs/uploads/", null).statusCode()).isEqualTo(403);
+        assertThat(anonymous.get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(200);
     }
 
     @Test
