@@ -71,7 +71,7 @@ public final class AccessService implements AutoCloseable {
         this.clock = clock;
         this.passwords = new Passwords(settings.bcryptCost());
         this.tokens = new TokenService(store, settings.issuer(), settings.service(), settings.tokenLifetime(), clock);
-        this.authorizer = new Authorizer(store, settings.usersCreateNamespaces());
+        this.authorizer = new Authorizer(store, settings.usersCreateNamespaces(), settings.htpasswd() != null, settings.publicPulls());
         this.audit = new AuditLog(store, settings.auditJsonLines());
     }
 
@@ -105,15 +105,27 @@ public final class AccessService implements AutoCloseable {
 
     // --- bootstrap ----------------------------------------------------------------------------
 
-    /** First start: creates {@code admin} (password from settings, or random and written once); loads htpasswd users. */
+    /**
+     * First start: creates {@code admin} (password from settings, or random and written once); loads
+     * htpasswd users. With htpasswd users, an admin is created only when BERTH_ADMIN_PASSWORD asks for one.
+     */
     public void bootstrap(Path dataDir) {
         if (settings.htpasswd() != null) {
-            int n = importHtpasswd(settings.htpasswd());
-            LOG.info("loaded {} users from htpasswd file {}", n, settings.htpasswd());
+            importHtpasswd(settings.htpasswd());
         }
-        if (store.userCount() > 0) {
-            return;
+        if (store.userCount() == 0) {
+            createFirstAdmin(dataDir);
+        } else if (settings.htpasswd() != null) {
+            createConfiguredAdmin();
         }
+        if (authorizer.registry2Mode()) {
+            LOG.info("registry:2 mode: users come from {} and no namespaces or roles are set up, so every user may pull, push "
+                    + "and delete every repository; to use namespaces and roles, create an admin (berth user add NAME --admin, "
+                    + "or set BERTH_ADMIN_PASSWORD) and grant roles (docs/api.md)", settings.htpasswd());
+        }
+    }
+
+    private void createFirstAdmin(Path dataDir) {
         String password = settings.initialAdminPassword();
         boolean generated = password == null || password.isEmpty();
         if (generated) {
@@ -134,15 +146,42 @@ public final class AccessService implements AutoCloseable {
         }
     }
 
-    /** Loads bcrypt users from an htpasswd file (registry:2's format); other hash kinds are skipped with a warning. */
-    public int importHtpasswd(Path file) {
-        List<Htpasswd.Entry> entries = Htpasswd.read(file,
-                name -> LOG.warn("htpasswd user {} skipped: only bcrypt entries are supported (htpasswd -B)", name));
-        for (Htpasswd.Entry e : entries) {
-            store.upsertUserHash(e.name(), e.bcryptHash());
+    /** htpasswd users exist, so no admin was made at first start: BERTH_ADMIN_PASSWORD is the operator asking for one. */
+    private void createConfiguredAdmin() {
+        String password = settings.initialAdminPassword();
+        if (password == null || password.isEmpty() || store.users().stream().anyMatch(AccessStore.User::admin)) {
+            return;
         }
+        if (store.createUser("admin", passwords.hash(password), true)) {
+            LOG.info("created the admin user 'admin' with the password in BERTH_ADMIN_PASSWORD");
+        } else {
+            LOG.warn("BERTH_ADMIN_PASSWORD is set but no admin was created: {}", nameConflict(store, "admin"));
+        }
+    }
+
+    /** Loads bcrypt users from an htpasswd file (registry:2's format); names every entry it cannot use. */
+    public int importHtpasswd(Path file) {
+        Htpasswd.Imported r = Htpasswd.importInto(store, file);
+        if (!r.unverifiable().isEmpty()) {
+            LOG.warn("htpasswd users {} cannot log in: Berth verifies only bcrypt entries, as registry:2 does; "
+                    + "set their passwords again with htpasswd -B", r.unverifiableNames());
+        }
+        for (String name : r.refused()) {
+            LOG.warn("htpasswd user {} skipped: {} is an existing namespace the user does not own; rename the entry, "
+                    + "or delete the namespace first", name, name);
+        }
+        LOG.info("loaded {} users from htpasswd file {} ({} new)", r.created().size() + r.updated().size(), file, r.created().size());
         credentialsChanged();
-        return entries.size();
+        return r.created().size() + r.updated().size();
+    }
+
+    /** Why a user may not be created under a name that is taken: by a user, or by a namespace (or its repositories). */
+    public static String nameConflict(AccessStore store, String name) {
+        if (store.user(name).isPresent()) {
+            return "user " + name + " already exists";
+        }
+        return "the name " + name + " is taken by the namespace " + name
+                + " (a user's name is their personal namespace); choose another name, or delete the namespace first";
     }
 
     /** User names double as namespace names, so they follow the repository-component grammar. */
@@ -322,7 +361,9 @@ public final class AccessService implements AutoCloseable {
         return switch (v.kind()) {
             case "anonymous" -> Optional.of(Principal.ANONYMOUS);
             case "user" -> user(v.subject())
-                    .filter(u -> !u.disabled() && binding(u.passwordHash()).equals(v.passwordBinding()))
+                    // A token from before the account was created belongs to a deleted account of the same name.
+                    .filter(u -> !u.disabled() && binding(u.passwordHash()).equals(v.passwordBinding())
+                            && u.createdAt() / 1000 * 1000 <= v.issuedAt())
                     .map(u -> new Principal.User(u.name(), u.admin()));
             case "robot" -> v.robotId() == null ? Optional.empty()
                     : robots.get(v.robotId(), store::token).filter(this::usable).map(AccessService::robot);

@@ -31,6 +31,16 @@ public interface AccessStore {
     record AuditQuery(String actor, String action, String target, Long since, Long beforeId, int limit) {
     }
 
+    /** What a delete of a namespace or user did. */
+    enum DeleteOutcome { DELETED, NOT_FOUND, HOLDS_REPOSITORIES }
+
+    /** {@code repositories}: how many the namespace held (removed when DELETED, left alone when HOLDS_REPOSITORIES). */
+    record Deletion(DeleteOutcome outcome, long repositories) {
+    }
+
+    /** What an htpasswd import did with one entry. */
+    enum Upsert { CREATED, UPDATED, REFUSED_NAMESPACE }
+
     // users
     Optional<User> user(String name);
 
@@ -38,15 +48,29 @@ public interface AccessStore {
 
     long userCount();
 
-    /** Creates the user (and their personal namespace, of which they are owner). False if the name is taken. */
+    /**
+     * Creates the user and their personal namespace, of which they are owner. False if the name is taken,
+     * by a user or by a namespace: an existing namespace is never handed to a new account.
+     */
     boolean createUser(String name, String passwordHash, boolean admin);
 
-    /** Creates or replaces a user's password and flags (htpasswd import keeps the existing admin flag). */
-    void upsertUserHash(String name, String passwordHash);
+    /**
+     * htpasswd import: replaces an existing user's password (keeping their flags), or creates the user as
+     * {@link #createUser} does; a name that is a namespace the user does not own is refused.
+     */
+    Upsert upsertUserHash(String name, String passwordHash);
 
     boolean updateUser(String name, String passwordHash, Boolean admin, Boolean disabled);
 
-    boolean deleteUser(String name);
+    /**
+     * Deletes a user with their memberships, their API tokens (rows, so the names are free again) and
+     * their personal namespace, by the rules of {@link #deleteNamespace}: one that holds repositories is
+     * refused unless forced. One transaction.
+     */
+    Deletion deleteUser(String name, boolean force);
+
+    /** Whether a user or a namespace has this name (the two share one space of names). */
+    boolean nameTaken(String name);
 
     // namespaces
     Optional<Namespace> namespace(String name);
@@ -57,7 +81,19 @@ public interface AccessStore {
 
     boolean setNamespaceVisibility(String name, boolean isPublic);
 
-    boolean deleteNamespace(String name);
+    /**
+     * Deletes a namespace. One that holds repositories is left alone unless forced; forced, its
+     * repositories go with it (manifests, tags, blob links, manifest references, upload sessions; blob
+     * bytes are left to garbage collection), as do its members and every API-token grant naming it (a
+     * token left with no grant is revoked) — in one transaction, so nothing of it stays visible.
+     */
+    Deletion deleteNamespace(String name, boolean force);
+
+    /**
+     * Whether anyone set up access beyond registry:2's model: an admin user, a namespace that is not a
+     * user's personal one, or a role other than a user's ownership of their personal namespace.
+     */
+    boolean accessConfigured();
 
     List<Member> members(String namespace);
 

@@ -6,13 +6,14 @@ import java.time.Duration;
 /**
  * How authentication behaves. {@code realm} null means "derive from the request's host".
  * {@code initialAdminPassword} null means "generate one at first start". {@code apiTokenMaxLifetime}
- * null means API tokens may live forever.
+ * null means API tokens may live forever. {@code publicPulls}: anyone may pull from namespaces Berth
+ * keeps no row for (registry:2's open mirror, see BerthConfig).
  */
 public record AuthSettings(boolean enabled, String service, String issuer, String realm, Duration tokenLifetime,
                            int bcryptCost, String initialAdminPassword, Path htpasswd, boolean usersCreateNamespaces,
-                           boolean auditJsonLines, boolean auditPulls, Duration apiTokenMaxLifetime) {
+                           boolean auditJsonLines, boolean auditPulls, Duration apiTokenMaxLifetime, boolean publicPulls) {
 
     public static AuthSettings disabled() {
-        return new AuthSettings(false, "berth", "berth", null, Duration.ofMinutes(5), 10, null, null, false, false, false, null);
+        return new AuthSettings(false, "berth", "berth", null, Duration.ofMinutes(5), 10, null, null, false, false, false, null, false);
     }
 }

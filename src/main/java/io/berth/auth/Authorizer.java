@@ -1,5 +1,6 @@
 package io.berth.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 
@@ -19,16 +20,32 @@ import java.util.stream.Collectors;
 public final class Authorizer {
     static final Duration CACHE_TTL = Duration.ofSeconds(5);
 
+    /** What registry:2's htpasswd auth lets every authenticated user do (delete still needs deletion enabled). */
+    private static final Set<Action> REGISTRY2_ACTIONS = EnumSet.of(Action.PULL, Action.PUSH, Action.DELETE);
+
     private final AccessStore store;
     private final boolean usersCreateNamespaces;
+    private final boolean htpasswd;
+    private final boolean publicPulls;
     private final LoadingCache<String, Optional<AccessStore.Namespace>> namespaces;
     private final LoadingCache<String, Map<String, Role>> roles;
     /** Users by name: every request with a bearer token or an API token checks its user is still there. */
     private final LoadingCache<String, Optional<AccessStore.User>> users;
+    private final LoadingCache<Boolean, Boolean> registry2Mode;
+    /** Namespaces deleted on this node, and when: bearer tokens issued before then grant nothing in them. */
+    private final Cache<String, Long> deletedNamespaces = Caffeine.newBuilder().maximumSize(100_000)
+            .expireAfterWrite(Duration.ofHours(24)).build(); // the longest bearer-token lifetime
 
-    public Authorizer(AccessStore store, boolean usersCreateNamespaces) {
+    /**
+     * {@code htpasswd}: users come from registry:2's htpasswd file, so {@link #registry2Mode()} may hold.
+     * {@code publicPulls}: a namespace Berth keeps no row for may be pulled by anyone (a public mirror).
+     */
+    public Authorizer(AccessStore store, boolean usersCreateNamespaces, boolean htpasswd, boolean publicPulls) {
         this.store = store;
         this.usersCreateNamespaces = usersCreateNamespaces;
+        this.htpasswd = htpasswd;
+        this.publicPulls = publicPulls;
+        this.registry2Mode = Caffeine.newBuilder().expireAfterWrite(CACHE_TTL).build(k -> htpasswd && !store.accessConfigured());
         this.namespaces = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(CACHE_TTL).build(store::namespace);
         this.roles = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(CACHE_TTL)
                 .build(user -> store.memberships(user).stream()
@@ -64,10 +81,19 @@ public final class Authorizer {
             return EnumSet.copyOf(Action.ALL);
         }
         Set<Action> out = EnumSet.noneOf(Action.class);
+        if (registry2Mode()) {
+            out.addAll(REGISTRY2_ACTIONS);
+        }
         Optional<AccessStore.Namespace> namespace = namespaces.get(ns);
         if (namespace.isEmpty()) {
             // A namespace nobody created yet: whoever may create namespaces becomes its owner on first push.
-            return usersCreateNamespaces || ns.equals(u.name()) ? EnumSet.copyOf(Action.ALL) : out;
+            if (usersCreateNamespaces || ns.equals(u.name())) {
+                return EnumSet.copyOf(Action.ALL);
+            }
+            if (publicPulls) {
+                out.add(Action.PULL);
+            }
+            return out;
         }
         Role role = roles.get(u.name()).get(ns);
         if (role != null) {
@@ -99,8 +125,43 @@ public final class Authorizer {
         return granted;
     }
 
+    /**
+     * A bearer token's grants on a repository, less what went away since it was issued: its account or
+     * API token (deleted or revoked: the principal no longer resolves), or the namespace, when it was
+     * deleted on this node (other nodes: until the token expires, minutes) -- so a namespace made again
+     * under the name is not reachable with a grant on the old one.
+     */
+    public Set<Action> tokenActions(Caller caller, String repository) {
+        TokenService.Verified t = caller.token();
+        if (caller.principal() instanceof Principal.Anonymous && !"anonymous".equals(t.kind())) {
+            return Set.of();
+        }
+        Long deleted = deletedNamespaces.getIfPresent(namespaceOf(repository));
+        // Issue times are whole seconds: a token of the deleting second counts as older (refused, never leaked).
+        if (deleted != null && t.issuedAt() <= deleted) {
+            return Set.of();
+        }
+        return t.actionsOn(repository);
+    }
+
+    /** Records a namespace delete (for {@link #tokenActions}) and drops cached decisions. */
+    public void namespaceDeleted(String ns) {
+        deletedNamespaces.put(ns, System.currentTimeMillis());
+        invalidate();
+    }
+
     public boolean isPublic(String ns) {
-        return namespaces.get(ns).map(AccessStore.Namespace::isPublic).orElse(false);
+        return namespaces.get(ns).map(AccessStore.Namespace::isPublic).orElse(publicPulls);
+    }
+
+    /**
+     * registry:2's meaning of htpasswd auth: Berth reads users from REGISTRY_AUTH_HTPASSWD_PATH and nobody
+     * has set up access beyond that (no admin, no role other than users owning their personal namespace;
+     * see {@link AccessStore#accessConfigured()}). Then every user may pull, push and delete everywhere.
+     * Checked live (cached briefly), so creating an admin or granting a role switches to Berth's model.
+     */
+    public boolean registry2Mode() {
+        return htpasswd && registry2Mode.get(Boolean.TRUE);
     }
 
     public boolean canRead(Principal p, String repository) {
@@ -115,7 +176,8 @@ public final class Authorizer {
     /** Creates the repository's namespace on first push (private, the pusher owner). */
     public void ensureNamespace(Principal p, String repository) {
         String ns = namespaceOf(repository);
-        if (namespaces.get(ns).isPresent()) {
+        // An open mirror refuses every push; a row made for one would turn the namespace private.
+        if (publicPulls || namespaces.get(ns).isPresent()) {
             return;
         }
         String owner = switch (p) {
@@ -123,7 +185,9 @@ public final class Authorizer {
             case Principal.Robot r -> r.owner();
             case Principal.Anonymous a -> null;
         };
-        store.createNamespace(ns, false, owner);
+        // In registry:2 mode the namespace gets no owner: an owner role would be set-up access and end the
+        // mode, and once roles apply an admin decides who may use what was pushed there.
+        store.createNamespace(ns, false, registry2Mode() ? null : owner);
         invalidate();
     }
 
@@ -139,5 +203,6 @@ public final class Authorizer {
         namespaces.invalidateAll();
         roles.invalidateAll();
         users.invalidateAll();
+        registry2Mode.invalidateAll();
     }
 }

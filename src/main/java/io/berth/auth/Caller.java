@@ -16,7 +16,7 @@ public record Caller(Principal principal, TokenService.Verified token, boolean p
         if (token == null) {
             return authorizer.allowed(principal, repository);
         }
-        Set<Action> granted = token.actionsOn(repository);
+        Set<Action> granted = authorizer.tokenActions(this, repository);
         if (granted.isEmpty()) {
             return granted; // no lookup for a repository the token does not name
         }

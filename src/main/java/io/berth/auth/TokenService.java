@@ -49,10 +49,11 @@ public final class TokenService {
 
     /**
      * What a valid access token grants. {@code kind}: "user", "robot" or "anonymous". {@code passwordBinding}
-     * ties a user's token to the password it was issued under (null for other kinds).
+     * ties a user's token to the password it was issued under (null for other kinds). {@code issuedAt}: whole
+     * seconds, in millis.
      */
     public record Verified(String subject, String kind, String robotId, Map<String, Set<Action>> access, boolean catalog,
-                           long expiresAt, String passwordBinding) {
+                           long expiresAt, String passwordBinding, long issuedAt) {
         public Set<Action> actionsOn(String repository) {
             return access.getOrDefault(repository, Set.of());
         }
@@ -174,7 +175,8 @@ public final class TokenService {
             }
             Verified v = new Verified(c.getSubject() == null ? "" : c.getSubject(), String.valueOf(c.getClaim("kind")),
                     (String) c.getClaim("rid"), readAccess(c), readCatalog(c), c.getExpirationTime().getTime(),
-                    c.getClaim("pwh") instanceof String pwh ? pwh : null);
+                    c.getClaim("pwh") instanceof String pwh ? pwh : null,
+                    c.getIssueTime() == null ? 0 : c.getIssueTime().getTime());
             verified.put(token, v);
             return Optional.of(v);
         } catch (ParseException | RuntimeException e) {

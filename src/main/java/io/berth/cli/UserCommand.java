@@ -99,7 +99,7 @@ final class UserCommand {
             String pw = readPassword(stdin, password);
             Passwords.checkLength(pw);
             if (!store.createUser(name, new Passwords(parent.bcryptCost()).hash(pw), admin)) {
-                System.err.println("berth: user " + name + " already exists");
+                System.err.println("berth: " + io.berth.auth.AccessService.nameConflict(store, name));
                 return 1;
             }
             System.out.println("created user " + name + (admin ? " (admin)" : ""));
@@ -129,19 +129,33 @@ final class UserCommand {
         }
     }
 
-    @Command(name = "rm", description = "Delete a user (their API tokens are revoked).")
+    @Command(name = "rm", description = "Delete a user with their roles, API tokens and personal namespace.")
     static final class Remove extends Sub {
         @Parameters(paramLabel = "NAME")
         String name;
+        @Option(names = "--force", description = "also delete the repositories in their personal namespace")
+        boolean force;
 
         @Override
         int run(AccessStore store) {
-            if (!store.deleteUser(name)) {
-                System.err.println("berth: no user " + name);
-                return 1;
+            AccessStore.Deletion d = store.deleteUser(name, force);
+            switch (d.outcome()) {
+                case NOT_FOUND -> {
+                    System.err.println("berth: no user " + name);
+                    return 1;
+                }
+                case HOLDS_REPOSITORIES -> {
+                    System.err.println("berth: " + name + "'s personal namespace holds " + repositories(d)
+                            + "; delete them first, or add --force to delete them with the user");
+                    return 1;
+                }
+                case DELETED -> System.out.println("deleted user " + name + (d.repositories() == 0 ? "" : " and " + repositories(d)));
             }
-            System.out.println("deleted user " + name);
             return 0;
+        }
+
+        private static String repositories(AccessStore.Deletion d) {
+            return d.repositories() + (d.repositories() == 1 ? " repository" : " repositories");
         }
     }
 
@@ -182,14 +196,15 @@ final class UserCommand {
 
         @Override
         int run(AccessStore store) {
-            java.util.List<io.berth.auth.Htpasswd.Entry> entries = io.berth.auth.Htpasswd.read(file,
-                    name -> System.err.println("skipped " + name + ": not a bcrypt entry (use htpasswd -B)"));
-            for (io.berth.auth.Htpasswd.Entry e : entries) {
-                store.upsertUserHash(e.name(), e.bcryptHash());
+            io.berth.auth.Htpasswd.Imported r = io.berth.auth.Htpasswd.importInto(store, file);
+            if (!r.unverifiable().isEmpty()) {
+                System.err.println("skipped " + r.unverifiableNames() + ": only bcrypt entries can be verified (use htpasswd -B)");
             }
-            int n = entries.size();
-            System.out.println("imported " + n + " users");
-            return 0;
+            for (String name : r.refused()) {
+                System.err.println("skipped " + name + ": " + name + " is an existing namespace the user does not own");
+            }
+            System.out.println("imported " + (r.created().size() + r.updated().size()) + " users");
+            return r.refused().isEmpty() ? 0 : 1;
         }
     }
 }

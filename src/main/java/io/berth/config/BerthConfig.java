@@ -166,7 +166,18 @@ public record BerthConfig(
                 s.bool("berth.auth.usernamespaces", false),
                 s.bool("berth.audit.jsonlines", false),
                 s.bool("berth.audit.pulls", true),
-                apiTokenMax);
+                apiTokenMax,
+                publicMirror(s, htpasswd != null));
+    }
+
+    /**
+     * Whether registry:2's mirror mode (proxy.remoteurl) answers anonymous pulls: it does, as registry:2's
+     * does, so docker's registry-mirrors works unchanged — unless berth.proxy.private (BERTH_PROXY_PRIVATE)
+     * is true. With htpasswd auth registry:2 asks for a login, so that makes the default private.
+     */
+    private static boolean publicMirror(Settings s, boolean htpasswd) {
+        String remote = s.string("proxy.remoteurl", null);
+        return remote != null && !remote.isBlank() && !s.bool("berth.proxy.private", htpasswd);
     }
 
     /** The filesystem driver's root directory, or null when objects live in an object store. */

@@ -164,7 +164,7 @@ public final class AdminApi extends Handler.Abstract {
         String password = text(body, "password", true);
         Passwords.checkLength(password);
         if (!access.store().createUser(name, access.passwords().hash(password), body.path("admin").asBoolean(false))) {
-            throw new RegistryException(ErrorCode.CONFLICT, "user " + name + " already exists");
+            throw new RegistryException(ErrorCode.CONFLICT, AccessService.nameConflict(access.store(), name));
         }
         changed(ex, p, "user.create", name, null);
         ex.sendJson(201, userJson(access.store().user(name).orElseThrow()));
@@ -201,10 +201,10 @@ public final class AdminApi extends Handler.Abstract {
             }
             case "DELETE" -> {
                 requireAdmin(p);
-                if (!access.store().deleteUser(name)) {
-                    throw notFound("user", name);
-                }
-                changed(ex, p, "user.delete", name, null);
+                AccessStore.Deletion d = access.store().deleteUser(name, force(ex));
+                checkDeleted(d, "user", name, "user " + name + "'s personal namespace");
+                access.authorizer().namespaceDeleted(name);
+                changed(ex, p, "user.delete", name, removedDetail(d));
                 ex.sendEmpty(204);
             }
             default -> throw Api.methodNotAllowed(ex);
@@ -291,8 +291,10 @@ public final class AdminApi extends Handler.Abstract {
                 }
                 case "DELETE" -> {
                     require(actions, Action.MANAGE);
-                    access.store().deleteNamespace(name);
-                    changed(ex, p, "namespace.delete", name, null);
+                    AccessStore.Deletion d = access.store().deleteNamespace(name, force(ex));
+                    checkDeleted(d, "namespace", name, "namespace " + name);
+                    access.authorizer().namespaceDeleted(name);
+                    changed(ex, p, "namespace.delete", name, removedDetail(d));
                     ex.sendEmpty(204);
                 }
                 default -> throw Api.methodNotAllowed(ex);
@@ -550,6 +552,35 @@ public final class AdminApi extends Handler.Abstract {
     }
 
     // --- helpers ------------------------------------------------------------------------------
+
+    /** {@code ?force=true} deletes a namespace (or user) together with its repositories. */
+    private static boolean force(Exchange ex) {
+        String force = ex.query("force");
+        if (force == null || force.equals("false")) {
+            return false;
+        }
+        if (force.equals("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException("force must be true or false");
+    }
+
+    /** 404 for nothing to delete; 409, with the count, for a namespace whose repositories need ?force=true. */
+    private static void checkDeleted(AccessStore.Deletion d, String what, String name, String holder) {
+        switch (d.outcome()) {
+            case NOT_FOUND -> throw notFound(what, name);
+            case HOLDS_REPOSITORIES -> throw new RegistryException(ErrorCode.CONFLICT, holder + " holds " + d.repositories()
+                    + (d.repositories() == 1 ? " repository" : " repositories")
+                    + "; delete them first, or add ?force=true to delete them with it",
+                    Map.of("repositories", d.repositories()));
+            case DELETED -> {
+            }
+        }
+    }
+
+    private static String removedDetail(AccessStore.Deletion d) {
+        return d.repositories() == 0 ? null : "with " + d.repositories() + (d.repositories() == 1 ? " repository" : " repositories");
+    }
 
     private static long instant(String value, String name) {
         try {

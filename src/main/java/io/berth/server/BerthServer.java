@@ -116,6 +116,9 @@ public final class BerthServer implements AutoCloseable {
         s.scheduleMaintenance();
         for (io.berth.proxy.Upstream u : config.upstreams()) {
             LOG.info("pull-through cache of {}", u);
+            if (u.namespace().isEmpty() && s.access != null && config.auth().publicPulls()) {
+                logPublicMirror(u);
+            }
         }
         if (s.access == null) {
             LOG.warn("authentication is OFF (BERTH_AUTH=none): anyone who can reach this port may pull, push and delete");
@@ -125,6 +128,16 @@ public final class BerthServer implements AutoCloseable {
                 config.address().getHostString(), s.port(), describe(config.storage()),
                 config.databaseUrl() == null ? "sqlite in " + config.dataDirectory().toAbsolutePath() : "postgresql");
         return s;
+    }
+
+    /** An open mirror serves anyone whatever its upstream account may read: say so where the operator looks. */
+    private static void logPublicMirror(io.berth.proxy.Upstream mirror) {
+        if (mirror.username() == null) {
+            LOG.info("the mirror answers pulls without a login, as registry:2's does; BERTH_PROXY_PRIVATE=true requires one");
+        } else {
+            LOG.warn("the mirror answers pulls without a login and fetches as upstream user {}: anyone who reaches this port may pull "
+                    + "what that account may read; set BERTH_PROXY_PRIVATE=true to require a login", mirror.username());
+        }
     }
 
     /** Where objects live, for the start-up line; never credentials. */

@@ -34,6 +34,54 @@ class UserCommandTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /** Runs a command expected to fail; returns what it printed on standard error. */
+    private String runFailing(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = new CommandLine(new Main()).execute(args);
+            assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isNotZero();
+        } finally {
+            System.setErr(saved);
+        }
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void namesThatAreTakenAreRefusedAndRemovingAUserTakesTheirRepositoriesOnlyWhenForced() throws Exception {
+        Path config = dir.resolve("berth.yml");
+        Path data = dir.resolve("data");
+        Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
+        String c = "--config=" + config;
+        try (TestServer server = TestServer.start(data, Map.of())) {
+            Http admin = server.http();
+            assertThat(admin.method("POST", "/api/v1/namespaces", "{\"name\":\"team\"}".getBytes()).statusCode()).isEqualTo(201);
+            admin.pushImage("team/app", "v1", "{}".getBytes(), "team-layer".getBytes());
+        }
+        assertThat(runFailing("user", "add", "team", "--password", "pw-team", c).strip())
+                .contains("namespace team").doesNotContain("\n");
+        assertThat(runFailing("user", "add", "admin", "--password", "pw-admin", c).strip()).isEqualTo("berth: user admin already exists");
+        Path htpasswd = dir.resolve("htpasswd");
+        Files.writeString(htpasswd, "team:" + at.favre.lib.crypto.bcrypt.BCrypt.with(at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y)
+                .hashToString(4, "team-pw".toCharArray()) + "\n");
+        assertThat(runFailing("user", "import-htpasswd", htpasswd.toString(), c)).contains("skipped team", "namespace");
+
+        run("user", "add", "dora", "--password", "dora-pw", c);
+        try (TestServer server = TestServer.start(data, Map.of())) {
+            new Http(server.url(), "dora", "dora-pw").pushImage("dora/app", "v1", "{}".getBytes(), "dora-layer".getBytes());
+        }
+        assertThat(runFailing("user", "rm", "dora", c).strip()).contains("1 repository", "--force").doesNotContain("\n");
+        assertThat(run("user", "rm", "dora", "--force", c)).contains("deleted user dora and 1 repository");
+        run("user", "add", "dora", "--password", "dora-pw", c);
+        try (TestServer server = TestServer.start(data, Map.of())) {
+            Http dora = new Http(server.url(), "dora", "dora-pw");
+            assertThat(dora.get("/v2/dora/app/manifests/v1").statusCode()).isEqualTo(404);
+            assertThat(Http.json(dora.get("/v2/_catalog")).path("repositories").toString()).doesNotContain("dora/app");
+            assertThat(new Http(server.url(), "team", "pw-team").get("/v2/team/app/manifests/v1").statusCode()).isEqualTo(401);
+        }
+    }
+
     @Test
     void addListPasswdDisableRemoveAndImport() throws Exception {
         Path config = dir.resolve("berth.yml");

@@ -1,5 +1,10 @@
 package io.berth.metadata;
 
+import io.berth.auth.AccessStore;
+import io.berth.auth.Action;
+import io.berth.auth.Role;
+import io.berth.auth.TokenScope;
+import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.registry.Digest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -8,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -294,6 +300,138 @@ public abstract class MetadataStoreContract {
         store.deleteUpload("u1");
         assertThat(store.uploadRepository("u1")).isEmpty();
         assertThat(store.uploadsStartedBefore(t0.plusSeconds(1000))).containsExactly("u2", "u3");
+    }
+
+    // --- deleting namespaces and users (the access store on the same database) ---------------
+
+    /** The access store on the same database as {@link #store}. */
+    protected AccessStore access() {
+        return ((JdbcMetadataStore) store).accessStore();
+    }
+
+    @Test
+    void aNamespaceWithRepositoriesIsDeletedOnlyWhenForcedAndWithEverythingInIt() {
+        AccessStore access = access();
+        assertThat(access.createUser("owner", "hash", false)).isTrue();
+        assertThat(access.createNamespace("ns", false, "owner")).isTrue();
+        Digest layer = blob("ns-layer");
+        store.linkBlob("ns/app", layer, 8);
+        store.linkBlob("ns", layer, 8);
+        ManifestRecord m = manifest("ns/app", "ns-image", null, null);
+        store.putManifest(m, "v1", List.of(layer), List.of());
+        store.createUpload("ns-upload", "ns/app", Instant.now());
+        for (String neighbour : List.of("nsx/app", "ns-b", "ns.b/app", "ns_b")) {
+            store.linkBlob(neighbour, layer, 8);
+        }
+        access.createToken(token("t-only", "owner", "only", List.of(new TokenScope("ns", EnumSet.of(Action.PULL)))));
+        access.createToken(token("t-both", "owner", "both", List.of(new TokenScope("ns", EnumSet.of(Action.PULL)),
+                new TokenScope("owner", EnumSet.of(Action.PULL)))));
+        access.createToken(token("t-all", "owner", "all", List.of(new TokenScope("*", EnumSet.of(Action.PULL)))));
+
+        assertThat(access.deleteNamespace("ns", false)).isEqualTo(new AccessStore.Deletion(AccessStore.DeleteOutcome.HOLDS_REPOSITORIES, 2));
+        assertThat(store.manifestByTag("ns/app", "v1")).isPresent();
+        assertThat(access.namespace("ns")).isPresent();
+
+        assertThat(access.deleteNamespace("ns", true)).isEqualTo(new AccessStore.Deletion(AccessStore.DeleteOutcome.DELETED, 2));
+        assertThat(store.repositories(null, 100)).containsExactly("ns-b", "ns.b/app", "ns_b", "nsx/app");
+        assertThat(store.manifest("ns/app", m.digest())).isEmpty();
+        assertThat(store.tags("ns/app", null, 10)).isEmpty();
+        assertThat(store.tagVersion("ns/app")).isEmpty();
+        assertThat(store.linkedBlobSize("ns/app", layer)).isEmpty();
+        assertThat(store.linkedBlobSize("ns", layer)).isEmpty();
+        assertThat(store.uploadRepository("ns-upload")).isEmpty();
+        assertThat(store.blobSize(layer)).as("blob bytes are garbage collection's").hasValue(8);
+        assertThat(store.linkedBlobSize("nsx/app", layer)).hasValue(8);
+        assertThat(access.namespace("ns")).isEmpty();
+        assertThat(access.members("ns")).isEmpty();
+        assertThat(access.token("t-only").orElseThrow().revoked()).isTrue();
+        assertThat(access.token("t-only").orElseThrow().scopes()).isEmpty();
+        assertThat(access.token("t-both").orElseThrow().revoked()).isFalse();
+        assertThat(access.token("t-both").orElseThrow().scopes()).extracting(TokenScope::namespace).containsExactly("owner");
+        assertThat(access.token("t-all").orElseThrow().scopes()).extracting(TokenScope::namespace).containsExactly("*");
+        assertThat(access.deleteNamespace("ns", true).outcome()).isEqualTo(AccessStore.DeleteOutcome.NOT_FOUND);
+
+        // The name starts empty again, and an old tag list cached by version cannot match the new repository.
+        store.putManifest(manifest("ns/app", "ns-image-2", null, null), "v2", List.of(), List.of());
+        assertThat(store.tags("ns/app", null, 10)).containsExactly("v2");
+        assertThat(store.manifest("ns/app", m.digest())).isEmpty();
+    }
+
+    @Test
+    void aRecreatedRepositoryGetsAnotherTagVersion() {
+        AccessStore access = access();
+        store.putManifest(manifest("again/app", "a", null, null), "v1", List.of(), List.of());
+        long before = store.tagVersion("again/app").orElseThrow();
+        access.deleteNamespace("again", true);
+        store.putManifest(manifest("again/app", "b", null, null), "v1", List.of(), List.of());
+        assertThat(store.tagVersion("again/app").orElseThrow()).isNotEqualTo(before);
+    }
+
+    @Test
+    void userNamesAndNamespaceNamesAreOneSpace() {
+        AccessStore access = access();
+        access.createNamespace("team", false, null);
+        store.linkBlob("orphan/app", blob("orphan"), 1); // repositories without a namespace row take the name too
+        assertThat(access.nameTaken("team")).isTrue();
+        assertThat(access.nameTaken("orphan")).isTrue();
+        assertThat(access.nameTaken("free")).isFalse();
+        assertThat(access.createUser("team", "h", false)).isFalse();
+        assertThat(access.createUser("orphan", "h", false)).isFalse();
+        assertThat(access.members("team")).isEmpty();
+        assertThat(access.upsertUserHash("team", "h")).isEqualTo(AccessStore.Upsert.REFUSED_NAMESPACE);
+        assertThat(access.user("team")).isEmpty();
+        assertThat(access.upsertUserHash("fresh", "h1")).isEqualTo(AccessStore.Upsert.CREATED);
+        assertThat(access.upsertUserHash("fresh", "h2")).isEqualTo(AccessStore.Upsert.UPDATED);
+        assertThat(access.user("fresh").orElseThrow().passwordHash()).isEqualTo("h2");
+        assertThat(access.members("fresh")).extracting(AccessStore.Member::role).containsExactly(Role.OWNER);
+        assertThat(access.createUser("fresh", "h", false)).isFalse();
+    }
+
+    @Test
+    void deletingAUserTakesTheirNamespaceRolesAndTokens() {
+        AccessStore access = access();
+        access.createUser("leaver", "h", false);
+        access.createUser("other", "h", false);
+        access.setMember("other", "leaver", Role.READER);
+        access.createToken(token("lt", "leaver", "ci", List.of(new TokenScope("leaver", EnumSet.of(Action.PULL)))));
+        access.createToken(token("ot", "other", "ci", List.of(new TokenScope("leaver", EnumSet.of(Action.PULL)),
+                new TokenScope("other", EnumSet.of(Action.PULL)))));
+        store.linkBlob("leaver/app", blob("l"), 1);
+
+        assertThat(access.deleteUser("leaver", false)).isEqualTo(new AccessStore.Deletion(AccessStore.DeleteOutcome.HOLDS_REPOSITORIES, 1));
+        assertThat(access.user("leaver")).isPresent();
+        assertThat(access.deleteUser("leaver", true)).isEqualTo(new AccessStore.Deletion(AccessStore.DeleteOutcome.DELETED, 1));
+        assertThat(access.user("leaver")).isEmpty();
+        assertThat(store.repositoryExists("leaver/app")).isFalse();
+        assertThat(access.namespace("leaver")).isEmpty();
+        assertThat(access.memberships("leaver")).isEmpty();
+        assertThat(access.tokens("leaver")).isEmpty();
+        assertThat(access.token("ot").orElseThrow().scopes()).extracting(TokenScope::namespace).containsExactly("other");
+        assertThat(access.deleteUser("leaver", true).outcome()).isEqualTo(AccessStore.DeleteOutcome.NOT_FOUND);
+
+        assertThat(access.createUser("leaver", "h", false)).isTrue();
+        assertThat(access.memberships("leaver")).extracting(AccessStore.Member::namespace).containsExactly("leaver");
+        assertThat(access.deleteUser("leaver", false).outcome()).as("an empty namespace needs no force").isEqualTo(AccessStore.DeleteOutcome.DELETED);
+    }
+
+    @Test
+    void accessIsConfiguredByAnAdminOrAnyRoleBeyondPersonalOwnership() {
+        AccessStore access = access();
+        assertThat(access.accessConfigured()).isFalse();
+        access.createUser("alice", "h", false);
+        access.createUser("bob", "h", false);
+        access.createNamespace("pushed", false, null); // an ownerless namespace, as a push in registry:2 mode makes
+        assertThat(access.accessConfigured()).isFalse();
+        access.setMember("alice", "bob", Role.READER);
+        assertThat(access.accessConfigured()).isTrue();
+        access.removeMember("alice", "bob");
+        assertThat(access.accessConfigured()).isFalse();
+        access.updateUser("bob", null, true, null);
+        assertThat(access.accessConfigured()).isTrue();
+    }
+
+    private static AccessStore.ApiToken token(String id, String owner, String name, List<TokenScope> scopes) {
+        return new AccessStore.ApiToken(id, owner, name, "secret-" + id, scopes, null, null, 1L, false);
     }
 
     @Test

@@ -261,4 +261,61 @@ class ProxyTest {
         assertThat(Http.sha256(r.body())).isEqualTo(digest);
         assertThat(mirror.http().method("POST", "/v2/library/hello/blobs/uploads/", null).statusCode()).isEqualTo(403);
     }
+
+    /** A Berth upstream holding library/hello in a public namespace, as Docker Hub serves it to anyone. */
+    private TestServer publicUpstream() {
+        TestServer up = keep(TestServer.start());
+        assertThat(up.http().method("POST", "/api/v1/namespaces", "{\"name\":\"library\",\"visibility\":\"public\"}".getBytes())
+                .statusCode()).isEqualTo(201);
+        up.http().pushImage("library/hello", "latest", "{}".getBytes(), "hello-layer".getBytes());
+        return up;
+    }
+
+    @Test
+    void aMirrorAnswersAnonymousPullsAsRegistry2DoesSoDockerRegistryMirrorsWork() {
+        TestServer up = publicUpstream();
+        TestServer mirror = keep(TestServer.start(Map.of("REGISTRY_PROXY_REMOTEURL", up.url())));
+        Http anonymous = mirror.anonymous();
+        // docker's flow: /v2/ challenges, an anonymous token is fetched, the pull goes with it.
+        HttpResponse<byte[]> ping = anonymous.get("/v2/");
+        assertThat(ping.statusCode()).isEqualTo(401);
+        assertThat(ping.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer ");
+        HttpResponse<byte[]> token = anonymous.get("/auth/token?service=berth&scope=repository:library/hello:pull");
+        assertThat(token.statusCode()).isEqualTo(200);
+        String bearer = "Bearer " + Http.json(token).path("token").asText();
+        HttpResponse<byte[]> manifest = anonymous.get("/v2/library/hello/manifests/latest", "Authorization", bearer);
+        assertThat(manifest.statusCode()).as(new String(manifest.body())).isEqualTo(200);
+        String layer = Http.sha256("hello-layer".getBytes());
+        assertThat(anonymous.get("/v2/library/hello/blobs/" + layer, "Authorization", bearer).body()).isEqualTo("hello-layer".getBytes());
+        // Without any token too, as registry:2 answers.
+        assertThat(anonymous.get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(200);
+        assertThat(anonymous.method("POST", "/v2/library/hello/blobs/uploads/", null).statusCode()).isEqualTo(401);
+        // A push someone may attempt is refused, and does not leave a (private) namespace that would end anonymous pulls.
+        assertThat(mirror.http().method("POST", "/v2/library/hello/blobs/uploads/", null).statusCode()).isEqualTo(403);
+        assertThat(anonymous.get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aPrivateMirrorWantsALogin() {
+        TestServer up = publicUpstream();
+        TestServer mirror = keep(TestServer.start(Map.of("REGISTRY_PROXY_REMOTEURL", up.url(), "BERTH_PROXY_PRIVATE", "true")));
+        assertThat(mirror.anonymous().get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(401);
+        HttpResponse<byte[]> token = mirror.anonymous().get("/auth/token?service=berth&scope=repository:library/hello:pull");
+        HttpResponse<byte[]> withToken = mirror.anonymous().get("/v2/library/hello/manifests/latest",
+                "Authorization", "Bearer " + Http.json(token).path("token").asText());
+        assertThat(withToken.statusCode()).isIn(401, 403);
+        assertThat(mirror.http().get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aMirrorWithHtpasswdAuthWantsALoginAsRegistry2Does(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TestServer up = publicUpstream();
+        java.nio.file.Path htpasswd = dir.resolve("htpasswd");
+        java.nio.file.Files.writeString(htpasswd, "puller:" + at.favre.lib.crypto.bcrypt.BCrypt.with(at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y)
+                .hashToString(4, "pull-pw".toCharArray()) + "\n");
+        TestServer mirror = keep(TestServer.start(Map.of("REGISTRY_PROXY_REMOTEURL", up.url(),
+                "REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.toString(), "BERTH_ADMIN_PASSWORD", "")));
+        assertThat(mirror.anonymous().get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(401);
+        assertThat(new Http(mirror.url(), "puller", "pull-pw").get("/v2/library/hello/manifests/latest").statusCode()).isEqualTo(200);
+    }
 }

@@ -8,6 +8,7 @@ import io.berth.auth.Action;
 import io.berth.auth.Role;
 import io.berth.auth.TokenScope;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -55,26 +56,59 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public boolean createUser(String name, String passwordHash, boolean admin) {
+        return sql.write(c -> !nameTaken(c, name) && insertUser(c, name, passwordHash, admin, false));
+    }
+
+    /**
+     * The user and their personal namespace. A row inserted by someone else since the caller checked the
+     * name (PostgreSQL runs such writers concurrently) makes this insert nothing and answer false: a
+     * namespace created meanwhile is never given an owner here unless {@code ownNamespace} says it is theirs.
+     */
+    private static boolean insertUser(Connection c, String name, String passwordHash, boolean admin, boolean ownNamespace)
+            throws SQLException {
         long now = System.currentTimeMillis();
-        return sql.write(c -> {
-            if (exists(c, "SELECT 1 FROM users WHERE name = ?", name)) {
-                return false;
-            }
-            update(c, "INSERT INTO users (name, password_hash, admin, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    name, passwordHash, admin, false, now, now);
-            update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, 'private', ?) ON CONFLICT (name) DO NOTHING",
-                    name, now);
-            update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, 'owner') "
-                    + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", name, name);
-            return true;
-        });
+        if (update(c, "INSERT INTO users (name, password_hash, admin, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (name) DO NOTHING", name, passwordHash, admin, false, now, now) == 0) {
+            return false;
+        }
+        if (update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, 'private', ?) ON CONFLICT (name) DO NOTHING",
+                name, now) == 0 && !ownNamespace) {
+            c.rollback();
+            return false;
+        }
+        update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, 'owner') "
+                + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", name, name);
+        return true;
     }
 
     @Override
-    public void upsertUserHash(String name, String passwordHash) {
-        if (!createUser(name, passwordHash, false)) {
-            updateUser(name, passwordHash, null, null);
-        }
+    public boolean nameTaken(String name) {
+        return sql.read(c -> nameTaken(c, name));
+    }
+
+    /**
+     * A user, a namespace, or repositories under the name (pushed while no namespace row was kept, e.g.
+     * with authentication off): whoever took the name would otherwise inherit what is there.
+     */
+    private static boolean nameTaken(Connection c, String name) throws SQLException {
+        return exists(c, "SELECT 1 FROM users WHERE name = ?", name)
+                || exists(c, "SELECT 1 FROM namespaces WHERE name = ?", name)
+                || repositoryCount(c, name) > 0;
+    }
+
+    @Override
+    public Upsert upsertUserHash(String name, String passwordHash) {
+        return sql.write(c -> {
+            if (exists(c, "SELECT 1 FROM users WHERE name = ?", name)) {
+                update(c, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?", passwordHash, System.currentTimeMillis(), name);
+                return Upsert.UPDATED;
+            }
+            boolean owns = exists(c, "SELECT 1 FROM namespace_members WHERE namespace = ? AND username = ? AND role = 'owner'", name, name);
+            if (!owns && nameTaken(c, name)) {
+                return Upsert.REFUSED_NAMESPACE;
+            }
+            return insertUser(c, name, passwordHash, false, owns) ? Upsert.CREATED : Upsert.REFUSED_NAMESPACE;
+        });
     }
 
     @Override
@@ -98,11 +132,20 @@ final class JdbcAccessStore implements AccessStore {
     }
 
     @Override
-    public boolean deleteUser(String name) {
+    public Deletion deleteUser(String name, boolean force) {
         return sql.write(c -> {
+            if (!exists(c, "SELECT 1 FROM users WHERE name = ?", name)) {
+                return new Deletion(DeleteOutcome.NOT_FOUND, 0);
+            }
+            Deletion personal = deleteNamespace(c, name, force);
+            if (personal.outcome() == DeleteOutcome.HOLDS_REPOSITORIES) {
+                return personal;
+            }
             update(c, "DELETE FROM namespace_members WHERE username = ?", name);
-            update(c, "UPDATE api_tokens SET revoked = ? WHERE owner = ?", true, name);
-            return update(c, "DELETE FROM users WHERE name = ?", name) > 0;
+            // Rows, not revocations: a new account of this name must not list (or collide with) the old tokens.
+            update(c, "DELETE FROM api_tokens WHERE owner = ?", name);
+            update(c, "DELETE FROM users WHERE name = ?", name);
+            return new Deletion(DeleteOutcome.DELETED, personal.repositories());
         });
     }
 
@@ -144,11 +187,79 @@ final class JdbcAccessStore implements AccessStore {
     }
 
     @Override
-    public boolean deleteNamespace(String name) {
-        return sql.write(c -> {
-            update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
-            return update(c, "DELETE FROM namespaces WHERE name = ?", name) > 0;
-        });
+    public Deletion deleteNamespace(String name, boolean force) {
+        return sql.write(c -> deleteNamespace(c, name, force));
+    }
+
+    /** Tables whose rows belong to a repository, by their {@code repository} column. */
+    private static final List<String> REPOSITORY_TABLES = List.of("manifest_references", "tags", "manifests", "repository_blobs", "uploads");
+
+    /*
+     * The repositories rows go first: on PostgreSQL a push holds its repository row FOR KEY SHARE until it
+     * commits (JdbcMetadataStore.ensureRepository), so this waits for pushes in flight, and the deletes
+     * that follow see what they wrote; a push that starts later creates a new repository instead of
+     * linking into a deleted one.
+     */
+    private static Deletion deleteNamespace(Connection c, String name, boolean force) throws SQLException {
+        long repositories = repositoryCount(c, name);
+        if (repositories == 0 && !exists(c, "SELECT 1 FROM namespaces WHERE name = ?", name)) {
+            return new Deletion(DeleteOutcome.NOT_FOUND, 0);
+        }
+        if (repositories > 0 && !force) {
+            return new Deletion(DeleteOutcome.HOLDS_REPOSITORIES, repositories);
+        }
+        update(c, "DELETE FROM repositories WHERE " + inNamespace("name"), namespaceArgs(name));
+        for (String table : REPOSITORY_TABLES) {
+            update(c, "DELETE FROM " + table + " WHERE " + inNamespace("repository"), namespaceArgs(name));
+        }
+        update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
+        dropTokenGrants(c, name);
+        update(c, "DELETE FROM namespaces WHERE name = ?", name);
+        return new Deletion(DeleteOutcome.DELETED, repositories);
+    }
+
+    private static long repositoryCount(Connection c, String namespace) throws SQLException {
+        return Sql.optionalLong(c, "SELECT COUNT(*) FROM repositories WHERE " + inNamespace("name"), namespaceArgs(namespace)).orElse(0);
+    }
+
+    /**
+     * The namespace's repositories in {@code column}: the name itself and names below it, as a byte-order
+     * range, so "team" covers "team/app" but not "teamx/app" or "team-b" ('0' follows '/').
+     */
+    private static String inNamespace(String column) {
+        return "(" + column + " = ? OR (" + column + " > ? AND " + column + " < ?))";
+    }
+
+    private static Object[] namespaceArgs(String namespace) {
+        return new Object[]{namespace, namespace + "/", namespace + "0"};
+    }
+
+    /**
+     * Removes every token grant naming the namespace, so a namespace created later under the name does not
+     * become reachable through old tokens; a token left without grants is revoked. "*" grants stay: they
+     * follow the owner's rights wherever those are.
+     */
+    private static void dropTokenGrants(Connection c, String namespace) throws SQLException {
+        // LIKE narrows the rows (a namespace name holds no quote); the parsed scopes decide.
+        List<String[]> rows = list(c, rs -> new String[]{rs.getString(1), rs.getString(2)},
+                "SELECT id, scopes FROM api_tokens WHERE scopes LIKE ?", "%\"" + namespace + "\"%");
+        for (String[] row : rows) {
+            List<TokenScope> scopes = parseScopes(row[1]);
+            List<TokenScope> kept = scopes.stream().filter(s -> !s.namespace().equals(namespace)).toList();
+            if (kept.size() == scopes.size()) {
+                continue;
+            }
+            update(c, "UPDATE api_tokens SET scopes = ? WHERE id = ?", scopesJson(kept), row[0]);
+            if (kept.isEmpty()) {
+                update(c, "UPDATE api_tokens SET revoked = ? WHERE id = ?", true, row[0]);
+            }
+        }
+    }
+
+    @Override
+    public boolean accessConfigured() {
+        return sql.read(c -> exists(c, "SELECT 1 FROM users WHERE admin = ?", true)
+                || exists(c, "SELECT 1 FROM namespace_members WHERE NOT (namespace = username AND role = 'owner')"));
     }
 
     @Override

@@ -76,8 +76,20 @@ public final class JdbcMetadataStore implements MetadataStore {
                 last == null ? new Object[]{limit} : new Object[]{last, limit}));
     }
 
-    private static void ensureRepository(Connection c, String repository, long now) throws SQLException {
-        update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", repository, now);
+    /**
+     * A new repository's tag version starts at random (below 2^62, so bumps never overflow): a repository
+     * deleted and created again under its name must not match a tag list some node cached for the old one.
+     * On PostgreSQL the row is then held FOR KEY SHARE until the write commits, so a namespace delete
+     * (JdbcAccessStore) waits for it rather than leaving its rows behind; KEY SHARE, unlike SHARE, lets
+     * concurrent pushes still bump tag_version without deadlocking. SQLite has one writer anyway.
+     */
+    private void ensureRepository(Connection c, String repository, long now) throws SQLException {
+        long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
+        update(c, "INSERT INTO repositories (name, created_at, tag_version) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                repository, now, tagVersion);
+        if (db.dialect == Dialect.POSTGRESQL) {
+            exists(c, "SELECT 1 FROM repositories WHERE name = ? FOR KEY SHARE", repository);
+        }
     }
 
     // --- blobs ------------------------------------------------------------------------------
@@ -99,7 +111,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         });
     }
 
-    private static void link(Connection c, String repository, Digest digest, long size) throws SQLException {
+    private void link(Connection c, String repository, Digest digest, long size) throws SQLException {
         long now = System.currentTimeMillis();
         ensureRepository(c, repository, now);
         update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
