@@ -61,6 +61,7 @@ public final class Api extends Handler.Abstract {
         String label = "unknown";
         long began = System.nanoTime();
         try {
+            RequestTarget.check(request);
             Route route = Route.match(path);
             if (route == null) {
                 throw Route.notFound(path);
