@@ -63,6 +63,7 @@ public final class AdminApi extends Handler.Abstract {
         Exchange ex = new Exchange(request, response, callback);
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         try {
+            RequestTarget.check(request);
             Principal p = caller(ex);
             requireReadOnlyForRobots(ex, p);
             List<String> seg = List.of(path.substring(PREFIX.length()).split("/"));

@@ -61,6 +61,7 @@ public final class Api extends Handler.Abstract {
         String label = "unknown";
         long began = System.nanoTime();
         try {
+            RequestTarget.check(request);
             Route route = Route.match(path);
             if (route == null) {
                 throw Route.notFound(path);
@@ -81,9 +82,6 @@ public final class Api extends Handler.Abstract {
             audit(ex, route);
         } catch (RegistryException e) {
             sendError(ex, e);
-        } catch (Exchange.ClientGoneException e) {
-            LOG.debug("client went away during {} {}: {}", ex.method, path, e.getMessage());
-            callback.failed(e);
         } catch (StorageException | MetadataUnavailableException e) {
             LOG.warn("{} {} failed: {}", ex.method, path, e.getMessage());
             sendError(ex, new RegistryException(ErrorCode.UNAVAILABLE, "storage or database is unavailable; try again shortly"));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.registry.BodySource;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.RegistryException;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
@@ -32,6 +33,8 @@ final class Exchange {
     io.berth.auth.Caller caller = io.berth.auth.Caller.ANONYMOUS;
     /** True once the body was read to its end: the connection can then be reused after any answer. */
     boolean bodyDone;
+    /** True when reading the body failed: what follows it on the connection cannot be trusted. */
+    private boolean bodyBroken;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -135,7 +138,7 @@ final class Exchange {
                 }
                 try {
                     if (Content.Chunk.isFailure(chunk)) {
-                        throw new ClientGoneException(chunk.getFailure());
+                        throw brokenBody(chunk.getFailure());
                     }
                     if (chunk.hasRemaining()) {
                         bytesRead += chunk.remaining();
@@ -160,6 +163,10 @@ final class Exchange {
         if (bodyDone) {
             return;
         }
+        if (bodyBroken) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            return;
+        }
         long length = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
         if (length == 0 || (length < 0 && !chunked)) {
@@ -182,10 +189,25 @@ final class Exchange {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** The client went away or sent a broken body; nothing can be answered. */
-    static final class ClientGoneException extends RuntimeException {
-        ClientGoneException(Throwable cause) {
-            super(cause instanceof EofException ? "client closed the connection" : String.valueOf(cause.getMessage()), cause);
-        }
+    /**
+     * A body that could not be read to its end is the client's fault, whatever Jetty saw: an early EOF
+     * (fewer bytes than Content-Length, a chunked body cut off), bad chunk framing, a stalled or reset
+     * connection. It is a 400 (a client that half-closed still reads it; one that left never does), and
+     * the connection closes after it, as its framing is lost. An upload session keeps the bytes that did
+     * arrive and rebuilds its offset from them, so the Range it reports is where the next chunk lands.
+     */
+    private RegistryException brokenBody(Throwable failure) {
+        bodyBroken = true;
+        // Jetty reports a framing error found after the headers as an early EOF too: one message for both.
+        String why = failure instanceof EofException || failure instanceof java.util.concurrent.TimeoutException
+                ? "the request body was cut short or badly framed (fewer bytes than its Content-Length, or broken chunked encoding)"
+                : "the request body could not be read: " + reason(failure);
+        return new RegistryException(ErrorCode.BAD_REQUEST, why);
+    }
+
+    /** Jetty's short reason for a framing error ("Bad chunking"), never a class name or a trace. */
+    private static String reason(Throwable failure) {
+        String m = failure instanceof HttpException h && h.getReason() != null ? h.getReason() : failure.getMessage();
+        return m == null || m.isBlank() ? "broken framing" : (m.length() > 100 ? m.substring(0, 100) + "…" : m);
     }
 }

@@ -61,8 +61,7 @@ final class ManifestResource {
             return m;
         }
         if (MediaTypes.INDEXES.contains(m.mediaType()) && !Digest.looksLikeDigest(route.reference())) {
-            ParsedManifest index = ManifestParser.parse(m.content(), m.mediaType());
-            for (ParsedManifest.Platform p : index.childPlatforms()) {
+            for (ParsedManifest.Platform p : storedPlatforms(m)) {
                 if ("linux".equals(p.os()) && "amd64".equals(p.architecture()) && accepted.contains(p.mediaType())) {
                     return registry.manifest(route.repository(), p.digest().toString());
                 }
@@ -70,6 +69,18 @@ final class ManifestResource {
         }
         throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the manifest is " + m.mediaType()
                 + ", which the request's Accept header does not include");
+    }
+
+    /**
+     * The platforms of a stored index. One stored before validation was as strict as it is now may no
+     * longer parse: it then simply offers no platform to fall back to.
+     */
+    private static java.util.List<ParsedManifest.Platform> storedPlatforms(ManifestRecord m) {
+        try {
+            return ManifestParser.parse(m.content(), m.mediaType()).childPlatforms();
+        } catch (RegistryException e) {
+            return java.util.List.of();
+        }
     }
 
     private static Set<String> acceptedManifestTypes(Exchange ex) {
