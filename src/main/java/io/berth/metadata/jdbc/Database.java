@@ -42,10 +42,33 @@ final class Database implements AutoCloseable {
     }
 
     static Database postgres(String url, int poolSize) {
+        probe(toJdbcUrl(url));
         HikariDataSource ds = pool("berth-postgres", toJdbcUrl(url), new Properties(), poolSize);
         Database db = new Database(Dialect.POSTGRESQL, ds, ds);
         db.migrate();
         return db;
+    }
+
+    /**
+     * One connection before the pool exists, with short timeouts: a wrong host, port, database name or
+     * password stops the start at once with the driver's reason, rather than after the pool's 10 s wait as a
+     * stack trace. (Once running, an outage is a 503 and the pool reconnects by itself.)
+     */
+    private static void probe(String jdbcUrl) {
+        Properties p = new Properties();
+        p.setProperty("connectTimeout", "5"); // seconds; settings in the URL win
+        p.setProperty("loginTimeout", "5");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, p)) {
+            c.isValid(5);
+        } catch (java.sql.SQLException e) {
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+            throw new io.berth.metadata.MetadataUnavailableException(describe(jdbcUrl) + ": cannot connect: " + why, e);
+        }
+    }
+
+    /** postgresql://host:port/database: where the URL points, never its credentials. */
+    static String describe(String jdbcUrl) {
+        return jdbcUrl.replaceFirst("^jdbc:", "").replaceFirst("\\?.*$", "").replaceFirst("//[^/@]*@", "//");
     }
 
     /** Accepts jdbc:postgresql://… as is and turns postgres://user:pass@host:port/db into it. */
@@ -103,12 +126,29 @@ final class Database implements AutoCloseable {
     }
 
     private void migrate() {
-        Flyway.configure()
-                .dataSource(writer)
-                .locations("classpath:db/migration")
-                .placeholders(dialect.migrationPlaceholders())
-                .load()
-                .migrate();
+        try {
+            Flyway.configure()
+                    .dataSource(writer)
+                    .locations("classpath:db/migration")
+                    .placeholders(dialect.migrationPlaceholders())
+                    .load()
+                    .migrate();
+        } catch (org.flywaydb.core.api.FlywayException e) {
+            throw foreignSchema(e);
+        }
+    }
+
+    /** Flyway refuses a database whose schema holds tables but no migration history: another application's. */
+    private RuntimeException foreignSchema(org.flywaydb.core.api.FlywayException e) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("non-empty schema\\(s\\) (\\S+) but no schema history table")
+                .matcher(String.valueOf(e.getMessage()));
+        if (!m.find()) {
+            return e;
+        }
+        close();
+        return new io.berth.metadata.MetadataUnavailableException((dialect == Dialect.POSTGRESQL ? describe(writer.getJdbcUrl()) : writer.getJdbcUrl())
+                + ": holds another application's tables (schema " + m.group(1) + " is not empty and has no Berth migration history); "
+                + "give Berth a database of its own", e);
     }
 
     DataSource readSource() {

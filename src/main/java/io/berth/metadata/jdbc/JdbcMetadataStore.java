@@ -70,6 +70,14 @@ public final class JdbcMetadataStore implements MetadataStore {
                 last == null ? new Object[]{limit} : new Object[]{last, limit}));
     }
 
+    @Override
+    public List<String> pushedRepositories(String namespace) {
+        String prefix = namespace + "/";
+        // SUBSTR, not LIKE: namespaces may contain "_", a LIKE wildcard
+        return sql.read(c -> strings(c, "SELECT name FROM repositories WHERE pushed AND SUBSTR(name, 1, ?) = ? ORDER BY name",
+                prefix.length(), prefix));
+    }
+
     private static void ensureRepository(Connection c, String repository, long now) throws SQLException {
         update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", repository, now);
     }
@@ -134,6 +142,9 @@ public final class JdbcMetadataStore implements MetadataStore {
                 checkReferences(c, m.repository(), blobs, children);
             }
             ensureRepository(c, m.repository(), m.createdMillis());
+            if (verify) {
+                update(c, "UPDATE repositories SET pushed = TRUE WHERE name = ? AND NOT pushed", m.repository());
+            }
             String digest = m.digest().toString();
             int inserted = update(c, "INSERT INTO manifests (repository, digest, media_type, artifact_type, subject, "
                             + "annotations, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
