@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.testing.BerthProcess;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class UserCommandTest {
         Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
         String c = "--config=" + config;
 
-        assertThat(run("user", "add", "bob", "--password", "first-pw", c)).contains("created user bob");
+        assertThat(run("user", "add", "bob", "--password", "first-pw", "--create", c)).contains("created user bob");
         assertThat(run("user", "add", "root2", "--admin", "--password", "pw2", c)).contains("(admin)");
         assertThat(run("user", "ls", c)).contains("bob", "root2");
         run("user", "passwd", "bob", "--password", "second-pw", c);
@@ -64,5 +65,28 @@ class UserCommandTest {
             assertThat(new Http(server.url(), "carl", "carl-pw").get("/v2/").statusCode()).isEqualTo(401);
         }
         assertThat(run("user", "ls", c)).doesNotContain("carl");
+    }
+
+    @Test
+    void fromAnotherDirectoryItRefusesToCreateAFreshDataDirectory() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path data = elsewhere.toAbsolutePath().resolve("data");
+        BerthProcess.Outcome o = BerthProcess.run(elsewhere, Map.of(), "user", "ls");
+        assertThat(o.exitCode()).isNotZero();
+        assertThat(o.stderr().strip()).isEqualTo("berth: no Berth data directory at " + data
+                + " (storage.filesystem.rootdirectory, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY); run this where the server runs, "
+                + "pass its --config, or add --create to start a new registry there");
+        assertThat(data).doesNotExist();
+
+        BerthProcess.Outcome created = BerthProcess.run(elsewhere, Map.of("BERTH_AUTH_BCRYPTCOST", "4"),
+                "user", "add", "bob", "--password", "pw", "--create");
+        assertThat(created.exitCode()).as(created.stderr()).isZero();
+        assertThat(created.stderr().strip()).isEqualTo("berth: using data directory " + data);
+        assertThat(data.resolve("berth.db")).exists();
+
+        BerthProcess.Outcome listed = BerthProcess.run(elsewhere, Map.of(), "user", "ls");
+        assertThat(listed.exitCode()).as(listed.stderr()).isZero();
+        assertThat(listed.stderr().strip()).isEqualTo("berth: using data directory " + data);
+        assertThat(listed.stdout()).contains("bob");
     }
 }
