@@ -51,8 +51,11 @@ public final class Settings {
     public static Settings load(Path file, Map<String, String> env) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         if (file != null) {
+            if (!Files.exists(file)) {
+                throw new ConfigException("config file " + file + ": no such file");
+            }
             if (!Files.isRegularFile(file)) {
-                throw new ConfigException("config file " + file + " does not exist");
+                throw new ConfigException("config file " + file + ": not a file");
             }
             try {
                 JsonNode n = Yaml.MAPPER.readTree(file.toFile());
