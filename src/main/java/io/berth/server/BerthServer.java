@@ -172,14 +172,19 @@ public final class BerthServer implements AutoCloseable {
         java.util.List<io.berth.proxy.Upstream> upstreams = config.upstreams();
         for (int i = 0; i < upstreams.size(); i++) {
             io.berth.proxy.Upstream u = upstreams.get(i);
-            java.util.List<String> local = u.namespace().isEmpty() || !u.enabled() ? java.util.List.of()
-                    : metadata.pushedRepositories(u.namespace());
-            if (!local.isEmpty()) {
-                String shown = String.join(", ", local.subList(0, Math.min(3, local.size()))) + (local.size() > 3 ? ", …" : "");
-                throw new ConfigException("berth.proxy.upstreams[" + i + "] (" + u.url() + ") would hide namespace " + u.namespace()
-                        + ", which holds " + local.size() + " local " + (local.size() == 1 ? "repository" : "repositories")
-                        + " (" + shown + "); give the upstream another namespace");
+            java.util.List<String> local = u.enabled() ? metadata.pushedRepositories(u.namespace()) : java.util.List.of();
+            if (local.isEmpty()) {
+                continue;
             }
+            String count = local.size() + " local " + (local.size() == 1 ? "repository" : "repositories");
+            String shown = " (" + String.join(", ", local.subList(0, Math.min(3, local.size()))) + (local.size() > 3 ? ", …)" : ")");
+            if (u.namespace().isEmpty()) { // registry:2's mirror, added after the namespaced upstreams
+                throw new ConfigException("proxy.remoteurl (REGISTRY_PROXY_REMOTEURL) (" + u.url() + ") would hide all repositories, and "
+                        + count + (local.size() == 1 ? " is" : " are") + " there" + shown
+                        + "; mirror into an empty registry, or use berth.proxy.upstreams with a namespace");
+            }
+            throw new ConfigException("berth.proxy.upstreams[" + i + "] (" + u.url() + ") would hide namespace " + u.namespace()
+                    + ", which holds " + count + shown + "; give the upstream another namespace");
         }
     }
 

@@ -241,5 +241,9 @@ class ServeFailuresTest {
                 """);
         refuses(env(), "berth: berth.proxy.upstreams[0] (http://127.0.0.1:1/) would hide namespace team, which holds 1 local "
                 + "repository (team/app); give the upstream another namespace", "--config", config.toString());
+        // registry:2's mirror (proxy.remoteurl) answers for every repository.
+        refuses(env("REGISTRY_PROXY_REMOTEURL", "http://127.0.0.1:1"), "berth: proxy.remoteurl (REGISTRY_PROXY_REMOTEURL) "
+                + "(http://127.0.0.1:1/) would hide all repositories, and 1 local repository is there (team/app); "
+                + "mirror into an empty registry, or use berth.proxy.upstreams with a namespace");
     }
 }

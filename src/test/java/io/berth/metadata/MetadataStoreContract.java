@@ -132,6 +132,7 @@ public abstract class MetadataStoreContract {
         assertThat(store.pushedRepositories("team")).containsExactly("team/app");
         assertThat(store.pushedRepositories("team_x")).containsExactly("team_x/app");
         assertThat(store.pushedRepositories("nobody")).isEmpty();
+        assertThat(store.pushedRepositories("")).containsExactly("team/app", "team_x/app", "teamy");
     }
 
     @Test

@@ -72,7 +72,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public List<String> pushedRepositories(String namespace) {
-        String prefix = namespace + "/";
+        String prefix = namespace.isEmpty() ? "" : namespace + "/"; // "": every repository (a mirror at the root)
         // SUBSTR, not LIKE: namespaces may contain "_", a LIKE wildcard
         return sql.read(c -> strings(c, "SELECT name FROM repositories WHERE pushed AND SUBSTR(name, 1, ?) = ? ORDER BY name",
                 prefix.length(), prefix));
