@@ -194,7 +194,8 @@ final class SettingsSchema {
                 takes.add(parts[parent.size()]);
             }
         }
+        String expected = takes.isEmpty() ? " is not a mapping" : " takes: " + String.join(", ", takes);
         return new ConfigException("unknown setting " + String.join(".", path.subList(0, Math.min(known + 1, path.size()))) + " in "
-                + file + " (" + String.join(".", parent) + " takes: " + String.join(", ", takes) + ")");
+                + file + " (" + String.join(".", parent) + expected + ")");
     }
 }

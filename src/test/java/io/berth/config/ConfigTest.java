@@ -106,6 +106,9 @@ class ConfigTest {
                 + "        url: https://registry-1.docker.io\n        tll: 5m\n");
         assertThatThrownBy(() -> BerthConfig.from(Settings.load(upstream, Map.of())))
                 .hasMessageStartingWith("unknown setting berth.proxy.upstreams[0].tll in " + upstream + " (an upstream takes: ");
+        Path scalar = Files.writeString(dir.resolve("scalar.yml"), "berth:\n  auth:\n    tokenttl:\n      minutes: 5\n");
+        assertThatThrownBy(() -> BerthConfig.from(Settings.load(scalar, Map.of())))
+                .hasMessage("unknown setting berth.auth.tokenttl.minutes in " + scalar + " (berth.auth.tokenttl is not a mapping)");
     }
 
     @Test
