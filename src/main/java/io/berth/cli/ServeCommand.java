@@ -32,14 +32,17 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BerthConfig cfg;
+        Settings settings;
         try {
-            cfg = BerthConfig.from(Settings.load(config, System.getenv()));
+            settings = Settings.load(config, System.getenv());
+            cfg = BerthConfig.from(settings);
         } catch (ConfigException e) {
             System.err.println("berth: " + e.getMessage());
             return 2;
         }
         setLogLevel(cfg.logLevel());
         Logger log = LoggerFactory.getLogger("berth");
+        settings.warnings().forEach(log::warn);
         BerthServer server;
         try {
             server = BerthServer.start(cfg);

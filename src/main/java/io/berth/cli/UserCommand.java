@@ -30,12 +30,28 @@ final class UserCommand {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (as for serve)", scope = picocli.CommandLine.ScopeType.INHERIT)
     Path config;
 
-    /** Opens the store the server would use; the caller closes the returned metadata store. */
+    @Option(names = "--create", description = "create the data directory when it holds no registry yet", scope = picocli.CommandLine.ScopeType.INHERIT)
+    boolean create;
+
+    /**
+     * Opens the store the server would use; the caller closes the returned metadata store. Says on stderr
+     * which data directory that is, and refuses one without a registry unless --create: run from the wrong
+     * directory, the default ./data would otherwise be a fresh, empty registry nobody serves.
+     */
     JdbcMetadataStore open() {
         BerthConfig cfg = BerthConfig.from(Settings.load(config, System.getenv()));
-        return cfg.databaseUrl() == null
-                ? JdbcMetadataStore.sqlite(cfg.dataDirectory().resolve("berth.db"))
-                : JdbcMetadataStore.postgres(cfg.databaseUrl(), 2);
+        if (cfg.databaseUrl() != null) {
+            System.err.println("berth: using the database of berth.database.url (BERTH_DATABASE_URL)");
+            return JdbcMetadataStore.postgres(cfg.databaseUrl(), 2);
+        }
+        Path dir = cfg.dataDirectory().toAbsolutePath().normalize();
+        if (!create && !java.nio.file.Files.isRegularFile(dir.resolve("berth.db"))) {
+            String setting = cfg.rootDirectory() != null ? "storage.filesystem.rootdirectory" : "berth.data.dir";
+            throw new ConfigException("no Berth data directory at " + dir + " (" + setting + ", " + Settings.envName(setting)
+                    + "); run this where the server runs, pass its --config, or add --create to start a new registry there");
+        }
+        System.err.println("berth: using data directory " + dir);
+        return JdbcMetadataStore.sqlite(dir.resolve("berth.db"));
     }
 
     int bcryptCost() {

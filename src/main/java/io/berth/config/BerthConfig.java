@@ -36,12 +36,13 @@ public record BerthConfig(
         Duration uploadPurgeInterval,
         Duration shutdownGrace,
         AuthSettings auth,
-        List<Upstream> upstreams) {
+        List<Upstream> upstreams,
+        InetSocketAddress debugAddress) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
     public static BerthConfig from(Settings s) {
-        InetSocketAddress address = parseAddress(s.string("http.addr", ":5000"));
+        InetSocketAddress address = parseAddress(s.string("http.addr", ":5000"), "http.addr");
         String cert = s.string("http.tls.certificate", null);
         String key = s.string("http.tls.key", null);
         if ((cert == null) != (key == null)) {
@@ -79,7 +80,9 @@ public record BerthConfig(
                 s.duration("storage.maintenance.uploadpurging.interval", Duration.ofHours(24)),
                 s.duration("http.draintimeout", Duration.ofSeconds(30)),
                 auth(s),
-                upstreams(s));
+                upstreams(s),
+                // registry:2's debug listener: /metrics (and health) off the public port; none unless set
+                s.has("http.debug.addr") ? parseAddress(s.string("http.debug.addr", ""), "http.debug.addr") : null);
     }
 
     /**
@@ -186,21 +189,21 @@ public record BerthConfig(
     }
 
     /** registry:2's addr forms: ":5000", "0.0.0.0:5000", "localhost:5000", "[::1]:5000". */
-    static InetSocketAddress parseAddress(String addr) {
+    static InetSocketAddress parseAddress(String addr, String setting) {
         String a = addr.trim();
         int colon = a.lastIndexOf(':');
         if (colon < 0) {
-            throw Settings.invalid("http.addr", addr, "host:port or :port");
+            throw Settings.invalid(setting, addr, "host:port or :port");
         }
         String host = a.substring(0, colon);
         int port;
         try {
             port = Integer.parseInt(a.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw Settings.invalid("http.addr", addr, "host:port or :port with a numeric port");
+            throw Settings.invalid(setting, addr, "host:port or :port with a numeric port");
         }
         if (port < 0 || port > 65535) {
-            throw Settings.invalid("http.addr", addr, "a port from 0 to 65535");
+            throw Settings.invalid(setting, addr, "a port from 0 to 65535");
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);

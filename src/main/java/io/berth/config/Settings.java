@@ -31,17 +31,31 @@ public final class Settings {
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
     private final ObjectNode root;
+    /** What the file and the environment said, before merging: to tell the operator what Berth ignores. */
+    private final JsonNode yaml;
+    private final Path file;
+    private final Map<String, String> env;
 
     private Settings(ObjectNode root) {
+        this(root, null, null, Map.of());
+    }
+
+    private Settings(ObjectNode root, JsonNode yaml, Path file, Map<String, String> env) {
         this.root = root;
+        this.yaml = yaml;
+        this.file = file;
+        this.env = env;
     }
 
     /** Loads the file (when given) and applies the environment over it. */
     public static Settings load(Path file, Map<String, String> env) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         if (file != null) {
+            if (!Files.exists(file)) {
+                throw new ConfigException("config file " + file + ": no such file");
+            }
             if (!Files.isRegularFile(file)) {
-                throw new ConfigException("config file " + file + " does not exist");
+                throw new ConfigException("config file " + file + ": not a file");
             }
             try {
                 JsonNode n = Yaml.MAPPER.readTree(file.toFile());
@@ -55,19 +69,35 @@ public final class Settings {
                 throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
             }
         }
+        SettingsSchema.checkBerthSection(root, file);
+        JsonNode yaml = root.deepCopy();
         for (Map.Entry<String, String> e : env.entrySet()) {
-            String key = e.getKey();
-            if (key.startsWith("REGISTRY_") && key.length() > 9) {
-                put(root, key.substring(9).toLowerCase(Locale.ROOT).split("_"), e.getValue());
-            } else if (key.startsWith("BERTH_") && key.length() > 6) {
-                String[] rest = key.substring(6).toLowerCase(Locale.ROOT).split("_");
-                String[] path = new String[rest.length + 1];
-                path[0] = "berth";
-                System.arraycopy(rest, 0, path, 1, rest.length);
-                put(root, path, e.getValue());
+            java.util.List<String> path = envPath(e.getKey());
+            if (path != null) {
+                put(root, path.toArray(String[]::new), e.getValue());
             }
         }
-        return new Settings(root);
+        return new Settings(root, yaml, file, Map.copyOf(env));
+    }
+
+    /** REGISTRY_A_B sets a.b, BERTH_A_B sets berth.a.b; null for any other variable. */
+    static java.util.List<String> envPath(String key) {
+        if (key.startsWith("REGISTRY_") && key.length() > 9) {
+            return java.util.List.of(key.substring(9).toLowerCase(Locale.ROOT).split("_"));
+        } else if (key.startsWith("BERTH_") && key.length() > 6) {
+            java.util.List<String> path = new java.util.ArrayList<>(java.util.List.of("berth"));
+            path.addAll(java.util.List.of(key.substring(6).toLowerCase(Locale.ROOT).split("_")));
+            return path;
+        }
+        return null;
+    }
+
+    /**
+     * One line for each setting Berth ignores: unknown REGISTRY_* and BERTH_* variables (as registry:2 warns),
+     * registry:2 settings Berth does not implement, and unknown keys outside berth: in the file.
+     */
+    public java.util.List<String> warnings() {
+        return SettingsSchema.warnings(yaml, file, env);
     }
 
     public static Settings empty() {
@@ -98,6 +128,11 @@ public final class Settings {
     }
 
     private Optional<JsonNode> node(String dotted) {
+        if (dotted.startsWith("berth.") && !SettingsSchema.declares(dotted)) {
+            // A programming error, caught by any test that loads settings: the strict check of berth: keys
+            // would refuse the very setting the code reads.
+            throw new IllegalStateException("setting " + dotted + " is read but not declared in SettingsSchema.READ");
+        }
         JsonNode n = root;
         for (String part : dotted.split("\\.")) {
             n = n.get(part);

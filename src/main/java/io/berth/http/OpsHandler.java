@@ -2,6 +2,7 @@ package io.berth.http;
 
 import io.berth.registry.Registry;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -12,25 +13,45 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** /healthz (the process answers), /readyz (storage and database reachable) and /metrics (Prometheus). */
+/**
+ * /healthz (the process answers), /readyz (storage and database reachable) and /metrics (Prometheus).
+ * With a debug listener (registry:2's http.debug.addr), /metrics is served there only, and that listener
+ * serves nothing else; health stays on both, since load balancers probe the public port.
+ */
 public final class OpsHandler extends Handler.Abstract {
     private final Registry registry;
     private final Metrics metrics;
+    private final Connector debug;
 
     public OpsHandler(Registry registry, Metrics metrics) {
+        this(registry, metrics, null);
+    }
+
+    /** {@code debug}: the debug listener's connector, or null to serve /metrics on the public port. */
+    public OpsHandler(Registry registry, Metrics metrics, Connector debug) {
         this.registry = registry;
         this.metrics = metrics;
+        this.debug = debug;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
+        boolean onDebug = debug != null && request.getConnectionMetaData().getConnector() == debug;
         switch (path) {
             case "/healthz" -> write(response, callback, 200, "text/plain", "ok\n".getBytes(StandardCharsets.UTF_8));
             case "/readyz" -> ready(response, callback);
-            case "/metrics" -> write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+            case "/metrics" -> {
+                if (debug != null && !onDebug) {
+                    return false;
+                }
+                write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+            }
             default -> {
-                return false;
+                if (!onDebug) {
+                    return false;
+                }
+                write(response, callback, 404, "text/plain", "not found\n".getBytes(StandardCharsets.UTF_8));
             }
         }
         return true;

@@ -23,6 +23,9 @@ public interface MetadataStore extends AutoCloseable {
     /** Repository names in lexical (byte) order, after {@code last} when given. */
     List<String> repositories(String last, int limit);
 
+    /** Repositories under {@code namespace/} (all, for "") that received a manifest push (not filled by the cache), by name. */
+    List<String> pushedRepositories(String namespace);
+
     // --- blobs ------------------------------------------------------------------------------
 
     /** Records a committed blob and makes it visible in the repository (creating the repository). */

@@ -2,6 +2,7 @@ package io.berth.server;
 
 import io.berth.auth.AccessService;
 import io.berth.config.BerthConfig;
+import io.berth.config.ConfigException;
 import io.berth.http.AdminApi;
 import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
@@ -55,13 +56,35 @@ public final class BerthServer implements AutoCloseable {
     private final Metrics metrics;
     private final Server jetty;
     private final ServerConnector connector;
+    /** registry:2's debug listener (http.debug.addr) for /metrics and health, or null. */
+    private final ServerConnector debugConnector;
+    /** Held while the server runs on a SQLite data directory; null with PostgreSQL. */
+    private final DataDirectoryLock lock;
     private final ScheduledExecutorService maintenance;
     private final AccessService access;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
-        this.storage = StorageDrivers.fromConfig(config.storage());
-        this.metadata = openMetadata(config);
+        java.security.KeyStore tls = checkBeforeStart(config);
+        this.lock = config.databaseUrl() == null ? DataDirectoryLock.acquire(config.dataDirectory(), dataSetting(config)) : null;
+        try {
+            this.storage = StorageDrivers.fromConfig(config.storage());
+        } catch (RuntimeException e) {
+            closeAll(lock);
+            throw e;
+        }
+        try {
+            this.metadata = openMetadata(config);
+        } catch (RuntimeException e) {
+            closeAll(storage, lock);
+            throw e;
+        }
+        try {
+            checkUpstreams(config, metadata);
+        } catch (RuntimeException e) {
+            closeAll(metadata, storage, lock);
+            throw e;
+        }
         this.metrics = new Metrics();
         Registry localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
@@ -75,11 +98,15 @@ public final class BerthServer implements AutoCloseable {
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         jetty = new Server(threads);
         jetty.setStopTimeout(config.shutdownGrace().toMillis());
-        connector = connector(jetty, config, metrics);
+        connector = connector(jetty, config, metrics, tls);
         jetty.addConnector(connector);
+        debugConnector = config.debugAddress() == null ? null : debugConnector(jetty, config.debugAddress());
+        if (debugConnector != null) {
+            jetty.addConnector(debugConnector);
+        }
 
         Handler.Sequence routes = new Handler.Sequence(
-                new OpsHandler(registry, metrics),
+                new OpsHandler(registry, metrics, debugConnector),
                 new TokenEndpoint(access),
                 new AdminApi(registry, access),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect()));
@@ -101,18 +128,86 @@ public final class BerthServer implements AutoCloseable {
         return a;
     }
 
-    /** PostgreSQL when BERTH_DATABASE_URL is given, else SQLite in the data directory (see BerthConfig). */
-    private static MetadataStore openMetadata(BerthConfig config) throws java.io.IOException {
-        if (config.databaseUrl() != null) {
-            return JdbcMetadataStore.postgres(config.databaseUrl(), 16);
+    /**
+     * Operators' mistakes that would otherwise show late or as a stack trace, one line each: the TLS pair
+     * (loaded here, so a bad one stops the start before anything opens), the data directory, the htpasswd file.
+     */
+    private static java.security.KeyStore checkBeforeStart(BerthConfig config) {
+        java.security.KeyStore tls = config.tlsCertificate() == null ? null : PemKeyStore.load(config.tlsCertificate(), config.tlsKey());
+        if (config.rootDirectory() != null || config.databaseUrl() == null) {
+            StartupChecks.writableDirectory(config.dataDirectory(), dataSetting(config));
         }
-        java.nio.file.Files.createDirectories(config.dataDirectory());
-        return JdbcMetadataStore.sqlite(config.dataDirectory().resolve("berth.db"), config.durableCommits());
+        if (config.auth().enabled() && config.auth().htpasswd() != null) {
+            StartupChecks.readableFile(config.auth().htpasswd(), "auth.htpasswd.path");
+        }
+        return tls;
+    }
+
+    /** The setting that names the data directory (see BerthConfig). */
+    private static String dataSetting(BerthConfig config) {
+        return config.rootDirectory() != null ? "storage.filesystem.rootdirectory" : "berth.data.dir";
+    }
+
+    /** PostgreSQL when BERTH_DATABASE_URL is given, else SQLite in the data directory (see BerthConfig). */
+    private static MetadataStore openMetadata(BerthConfig config) {
+        if (config.databaseUrl() != null) {
+            try {
+                return JdbcMetadataStore.postgres(config.databaseUrl(), 16);
+            } catch (io.berth.metadata.MetadataUnavailableException e) {
+                throw new ConfigException("berth.database.url (BERTH_DATABASE_URL) " + e.getMessage());
+            }
+        }
+        try {
+            return JdbcMetadataStore.sqlite(config.dataDirectory().resolve("berth.db"), config.durableCommits());
+        } catch (io.berth.metadata.MetadataUnavailableException e) {
+            throw new ConfigException("SQLite database " + e.getMessage());
+        }
+    }
+
+    /**
+     * An upstream answers for every repository under its namespace, so pushed repositories there would
+     * vanish behind "manifest unknown": refuse, rather than hide them.
+     */
+    private static void checkUpstreams(BerthConfig config, MetadataStore metadata) {
+        java.util.List<io.berth.proxy.Upstream> upstreams = config.upstreams();
+        for (int i = 0; i < upstreams.size(); i++) {
+            io.berth.proxy.Upstream u = upstreams.get(i);
+            java.util.List<String> local = u.enabled() ? metadata.pushedRepositories(u.namespace()) : java.util.List.of();
+            if (local.isEmpty()) {
+                continue;
+            }
+            String count = local.size() + " local " + (local.size() == 1 ? "repository" : "repositories");
+            String shown = " (" + String.join(", ", local.subList(0, Math.min(3, local.size()))) + (local.size() > 3 ? ", …)" : ")");
+            if (u.namespace().isEmpty()) { // registry:2's mirror, added after the namespaced upstreams
+                throw new ConfigException("proxy.remoteurl (REGISTRY_PROXY_REMOTEURL) (" + u.url() + ") would hide all repositories, and "
+                        + count + (local.size() == 1 ? " is" : " are") + " there" + shown
+                        + "; mirror into an empty registry, or use berth.proxy.upstreams with a namespace");
+            }
+            throw new ConfigException("berth.proxy.upstreams[" + i + "] (" + u.url() + ") would hide namespace " + u.namespace()
+                    + ", which holds " + count + shown + "; give the upstream another namespace");
+        }
+    }
+
+    private static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                if (r != null) {
+                    r.close();
+                }
+            } catch (Exception e) {
+                LOG.debug("while giving up the start: {}", e.getMessage());
+            }
+        }
     }
 
     public static BerthServer start(BerthConfig config) throws Exception {
         BerthServer s = new BerthServer(config);
-        s.jetty.start();
+        try {
+            s.jetty.start();
+        } catch (Exception e) {
+            s.close();
+            throw e;
+        }
         s.scheduleMaintenance();
         for (io.berth.proxy.Upstream u : config.upstreams()) {
             LOG.info("pull-through cache of {}", u);
@@ -127,6 +222,10 @@ public final class BerthServer implements AutoCloseable {
                 config.tlsCertificate() == null ? "http" : "https",
                 config.address().getHostString(), s.port(), describe(config.storage()),
                 config.databaseUrl() == null ? "sqlite in " + config.dataDirectory().toAbsolutePath() : "postgresql");
+        if (s.debugConnector != null) {
+            LOG.info("metrics and health on the debug listener http://{}:{}/metrics (http.debug.addr)",
+                    config.debugAddress().getHostString(), s.debugPort());
+        }
         return s;
     }
 
@@ -152,7 +251,7 @@ public final class BerthServer implements AutoCloseable {
         };
     }
 
-    private static ServerConnector connector(Server jetty, BerthConfig config, Metrics metrics) {
+    private static ServerConnector connector(Server jetty, BerthConfig config, Metrics metrics, java.security.KeyStore tls) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(true);
@@ -165,13 +264,14 @@ public final class BerthServer implements AutoCloseable {
         if (config.tlsCertificate() != null) {
             http.addCustomizer(new SecureRequestCustomizer(false));
             SslContextFactory.Server ssl = new SslContextFactory.Server();
-            ssl.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsKey()));
+            ssl.setKeyStore(tls);
             ssl.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
             alpn.setDefaultProtocol(h1.getProtocol());
             HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+            SslConnectionFactory tlsFactory = new SslConnectionFactory(ssl, alpn.getProtocol());
             c = new SendfileConnector(jetty, metrics::sentWithSendfile, new ConnectionFactory[]{
-                    new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, h1});
+                    new PlainHttpOnTlsPort(tlsFactory), tlsFactory, alpn, h2, h1});
         } else {
             c = new SendfileConnector(jetty, metrics::sentWithSendfile, h1, new HTTP2CServerConnectionFactory(http));
         }
@@ -180,6 +280,16 @@ public final class BerthServer implements AutoCloseable {
         c.setPort(config.address().getPort());
         c.setIdleTimeout(Duration.ofMinutes(5).toMillis());
         c.setAcceptQueueSize(1024);
+        return c;
+    }
+
+    /** Plain HTTP/1.1, for scrapers and probes inside the operator's network. */
+    private static ServerConnector debugConnector(Server jetty, java.net.InetSocketAddress address) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector c = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        c.setHost(address.getAddress() == null || address.getAddress().isAnyLocalAddress() ? null : address.getHostString());
+        c.setPort(address.getPort());
         return c;
     }
 
@@ -203,6 +313,11 @@ public final class BerthServer implements AutoCloseable {
     /** The port actually bound (useful with port 0). */
     public int port() {
         return connector.getLocalPort();
+    }
+
+    /** The port of the debug listener (http.debug.addr), or -1 when there is none. */
+    public int debugPort() {
+        return debugConnector == null ? -1 : debugConnector.getLocalPort();
     }
 
     /** The access service, or null when authentication is off. */
@@ -231,5 +346,8 @@ public final class BerthServer implements AutoCloseable {
         }
         metadata.close();
         storage.close();
+        if (lock != null) {
+            lock.close();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.testing.BerthProcess;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -59,9 +60,9 @@ class UserCommandTest {
             assertThat(admin.method("POST", "/api/v1/namespaces", "{\"name\":\"team\"}".getBytes()).statusCode()).isEqualTo(201);
             admin.pushImage("team/app", "v1", "{}".getBytes(), "team-layer".getBytes());
         }
-        assertThat(runFailing("user", "add", "team", "--password", "pw-team", c).strip())
-                .contains("namespace team").doesNotContain("\n");
-        assertThat(runFailing("user", "add", "admin", "--password", "pw-admin", c).strip()).isEqualTo("berth: user admin already exists");
+        assertThat(lastLine(runFailing("user", "add", "team", "--password", "pw-team", c)))
+                .contains("namespace team");
+        assertThat(lastLine(runFailing("user", "add", "admin", "--password", "pw-admin", c))).isEqualTo("berth: user admin already exists");
         Path htpasswd = dir.resolve("htpasswd");
         Files.writeString(htpasswd, "team:" + at.favre.lib.crypto.bcrypt.BCrypt.with(at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y)
                 .hashToString(4, "team-pw".toCharArray()) + "\n");
@@ -71,7 +72,7 @@ class UserCommandTest {
         try (TestServer server = TestServer.start(data, Map.of())) {
             new Http(server.url(), "dora", "dora-pw").pushImage("dora/app", "v1", "{}".getBytes(), "dora-layer".getBytes());
         }
-        assertThat(runFailing("user", "rm", "dora", c).strip()).contains("1 repository", "--force").doesNotContain("\n");
+        assertThat(lastLine(runFailing("user", "rm", "dora", c))).contains("1 repository", "--force");
         assertThat(run("user", "rm", "dora", "--force", c)).contains("deleted user dora and 1 repository");
         run("user", "add", "dora", "--password", "dora-pw", c);
         try (TestServer server = TestServer.start(data, Map.of())) {
@@ -89,7 +90,7 @@ class UserCommandTest {
         Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
         String c = "--config=" + config;
 
-        assertThat(run("user", "add", "bob", "--password", "first-pw", c)).contains("created user bob");
+        assertThat(run("user", "add", "bob", "--password", "first-pw", "--create", c)).contains("created user bob");
         assertThat(run("user", "add", "root2", "--admin", "--password", "pw2", c)).contains("(admin)");
         assertThat(run("user", "ls", c)).contains("bob", "root2");
         run("user", "passwd", "bob", "--password", "second-pw", c);
@@ -112,5 +113,36 @@ class UserCommandTest {
             assertThat(new Http(server.url(), "carl", "carl-pw").get("/v2/").statusCode()).isEqualTo(401);
         }
         assertThat(run("user", "ls", c)).doesNotContain("carl");
+    }
+
+    @Test
+    void fromAnotherDirectoryItRefusesToCreateAFreshDataDirectory() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path data = elsewhere.toAbsolutePath().resolve("data");
+        BerthProcess.Outcome o = BerthProcess.run(elsewhere, Map.of(), "user", "ls");
+        assertThat(o.exitCode()).isNotZero();
+        assertThat(o.stderr().strip()).isEqualTo("berth: no Berth data directory at " + data
+                + " (storage.filesystem.rootdirectory, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY); run this where the server runs, "
+                + "pass its --config, or add --create to start a new registry there");
+        assertThat(data).doesNotExist();
+
+        BerthProcess.Outcome created = BerthProcess.run(elsewhere, Map.of("BERTH_AUTH_BCRYPTCOST", "4"),
+                "user", "add", "bob", "--password", "pw", "--create");
+        assertThat(created.exitCode()).as(created.stderr()).isZero();
+        assertThat(created.stderr().strip()).isEqualTo("berth: using data directory " + data);
+        assertThat(data.resolve("berth.db")).exists();
+
+        BerthProcess.Outcome listed = BerthProcess.run(elsewhere, Map.of(), "user", "ls");
+        assertThat(listed.exitCode()).as(listed.stderr()).isZero();
+        assertThat(listed.stderr().strip()).isEqualTo("berth: using data directory " + data);
+        assertThat(listed.stdout()).contains("bob");
+    }
+
+    /** The error: one line, after the "using data directory" line. */
+    private static String lastLine(String stderr) {
+        java.util.List<String> lines = stderr.strip().lines().toList();
+        assertThat(lines).hasSizeLessThanOrEqualTo(2);
+        assertThat(lines.getFirst()).startsWith("berth: using data directory");
+        return lines.getLast();
     }
 }

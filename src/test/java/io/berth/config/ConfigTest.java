@@ -93,6 +93,43 @@ class ConfigTest {
 
     @Test
     void missingConfigFileIsNamed(@TempDir Path dir) {
-        assertThatThrownBy(() -> Settings.load(dir.resolve("nope.yml"), Map.of())).hasMessageContaining("nope.yml");
+        assertThatThrownBy(() -> Settings.load(dir.resolve("nope.yml"), Map.of()))
+                .hasMessage("config file " + dir.resolve("nope.yml") + ": no such file");
+    }
+
+    @Test
+    void unknownKeysUnderBerthFailNamingTheirPath(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("berth.yml"), "berth:\n  manifest:\n    maxsize: 8192\n  storage:\n    directoi: false\n");
+        assertThatThrownBy(() -> BerthConfig.from(Settings.load(file, Map.of()))).isInstanceOf(ConfigException.class)
+                .hasMessage("unknown setting berth.storage.directoi in " + file + " (berth.storage takes: directio)");
+        Path upstream = Files.writeString(dir.resolve("up.yml"), "berth:\n  proxy:\n    upstreams:\n      - name: hub\n"
+                + "        url: https://registry-1.docker.io\n        tll: 5m\n");
+        assertThatThrownBy(() -> BerthConfig.from(Settings.load(upstream, Map.of())))
+                .hasMessageStartingWith("unknown setting berth.proxy.upstreams[0].tll in " + upstream + " (an upstream takes: ");
+        Path scalar = Files.writeString(dir.resolve("scalar.yml"), "berth:\n  auth:\n    tokenttl:\n      minutes: 5\n");
+        assertThatThrownBy(() -> BerthConfig.from(Settings.load(scalar, Map.of())))
+                .hasMessage("unknown setting berth.auth.tokenttl.minutes in " + scalar + " (berth.auth.tokenttl is not a mapping)");
+    }
+
+    @Test
+    void unknownEnvironmentVariablesAndRegistry2OnlySettingsAreWarnings(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("config.yml"), "notifications:\n  endpoints: []\nhttp:\n  secret: x\n  addr: :5000\nfoo: 1\n");
+        Settings s = Settings.load(file, Map.of("REGISTRY_FOO", "1", "BERTH_FOO", "2", "REGISTRY_REDIS_ADDR", "r:6379",
+                "REGISTRY_HTTP_ADDR", ":5001", "BERTH_JAVA_OPTS", "-Xmx1g", "BERTH_AUTH", "none", "BERTH_AUTH_TOKENTTL", "1m"));
+        assertThat(s.warnings()).containsExactlyInAnyOrder(
+                "Ignoring unrecognized environment variable REGISTRY_FOO",
+                "Ignoring unrecognized environment variable BERTH_FOO",
+                "ignoring registry:2 setting redis (REGISTRY_REDIS_ADDR): Berth does not implement it",
+                "ignoring registry:2 setting notifications (in " + file + "): Berth does not implement it",
+                "ignoring registry:2 setting http.secret (in " + file + "): Berth does not implement it",
+                "ignoring unrecognized setting foo in " + file);
+        assertThat(BerthConfig.from(s).address().getPort()).isEqualTo(5001);
+    }
+
+    @Test
+    void debugAddressIsOptional() {
+        assertThat(env(Map.of()).debugAddress()).isNull();
+        assertThat(env(Map.of("REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:5001")).debugAddress().getPort()).isEqualTo(5001);
+        assertThatThrownBy(() -> env(Map.of("REGISTRY_HTTP_DEBUG_ADDR", "x"))).hasMessageContaining("REGISTRY_HTTP_DEBUG_ADDR");
     }
 }

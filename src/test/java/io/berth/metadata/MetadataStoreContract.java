@@ -130,6 +130,18 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void onlyPushedRepositoriesCountAsLocalContentOfANamespace() {
+        store.putManifest(manifest("team/app", "pushed", null, null), "v1", List.of(), List.of());
+        store.putCachedManifest(manifest("team/cached", "cached", null, null), "v1", List.of(), List.of());
+        store.putManifest(manifest("team_x/app", "other", null, null), "v1", List.of(), List.of());
+        store.putManifest(manifest("teamy", "root", null, null), "v1", List.of(), List.of());
+        assertThat(store.pushedRepositories("team")).containsExactly("team/app");
+        assertThat(store.pushedRepositories("team_x")).containsExactly("team_x/app");
+        assertThat(store.pushedRepositories("nobody")).isEmpty();
+        assertThat(store.pushedRepositories("")).containsExactly("team/app", "team_x/app", "teamy");
+    }
+
+    @Test
     void manifestContentKeepsEveryByte() {
         byte[] content = new byte[256];
         for (int i = 0; i < content.length; i++) {

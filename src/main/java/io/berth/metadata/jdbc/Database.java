@@ -48,7 +48,7 @@ final class Database implements AutoCloseable {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         HikariDataSource writer = pool("berth-sqlite-writer", url, sqliteProperties(true, durable), 1, null);
         HikariDataSource reader = pool("berth-sqlite-reader", url, sqliteProperties(false, durable), readers, null);
-        migrate(writer, Dialect.SQLITE);
+        migrate(writer, reader, Dialect.SQLITE);
         return new Database(Dialect.SQLITE, writer, reader, new GroupCommit(writer, listener));
     }
 
@@ -61,9 +61,32 @@ final class Database implements AutoCloseable {
             + "THEN set_config('synchronous_commit', 'on', false) END";
 
     static Database postgres(String url, int poolSize) {
+        probe(toJdbcUrl(url));
         HikariDataSource ds = pool("berth-postgres", toJdbcUrl(url), new Properties(), poolSize, POSTGRES_DURABLE_COMMITS);
-        migrate(ds, Dialect.POSTGRESQL);
+        migrate(ds, ds, Dialect.POSTGRESQL);
         return new Database(Dialect.POSTGRESQL, ds, ds, null);
+    }
+
+    /**
+     * One connection before the pool exists, with short timeouts: a wrong host, port, database name or
+     * password stops the start at once with the driver's reason, rather than after the pool's 10 s wait as a
+     * stack trace. (Once running, an outage is a 503 and the pool reconnects by itself.)
+     */
+    private static void probe(String jdbcUrl) {
+        Properties p = new Properties();
+        p.setProperty("connectTimeout", "5"); // seconds; settings in the URL win
+        p.setProperty("loginTimeout", "5");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, p)) {
+            c.isValid(5);
+        } catch (java.sql.SQLException e) {
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+            throw new io.berth.metadata.MetadataUnavailableException(describe(jdbcUrl) + ": cannot connect: " + why, e);
+        }
+    }
+
+    /** postgresql://host:port/database: where the URL points, never its credentials. */
+    static String describe(String jdbcUrl) {
+        return jdbcUrl.replaceFirst("^jdbc:", "").replaceFirst("\\?.*$", "").replaceFirst("//[^/@]*@", "//");
     }
 
     /** Accepts jdbc:postgresql://… as is and turns postgres://user:pass@host:port/db into it. */
@@ -122,13 +145,33 @@ final class Database implements AutoCloseable {
         return new HikariDataSource(c);
     }
 
-    private static void migrate(DataSource writer, Dialect dialect) {
-        Flyway.configure()
-                .dataSource(writer)
-                .locations("classpath:db/migration")
-                .placeholders(dialect.migrationPlaceholders())
-                .load()
-                .migrate();
+    /** Migrates the schema; on failure closes both pools (the start gives up) and says why in one line. */
+    private static void migrate(HikariDataSource writer, HikariDataSource reader, Dialect dialect) {
+        try {
+            Flyway.configure()
+                    .dataSource(writer)
+                    .locations("classpath:db/migration")
+                    .placeholders(dialect.migrationPlaceholders())
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            String url = writer.getJdbcUrl();
+            writer.close();
+            reader.close();
+            throw e instanceof org.flywaydb.core.api.FlywayException f ? foreignSchema(f, url, dialect) : e;
+        }
+    }
+
+    /** Flyway refuses a database whose schema holds tables but no migration history: another application's. */
+    private static RuntimeException foreignSchema(org.flywaydb.core.api.FlywayException e, String jdbcUrl, Dialect dialect) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("non-empty schema\\(s\\) (\\S+) but no schema history table")
+                .matcher(String.valueOf(e.getMessage()));
+        if (!m.find()) {
+            return e;
+        }
+        return new io.berth.metadata.MetadataUnavailableException((dialect == Dialect.POSTGRESQL ? describe(jdbcUrl) : jdbcUrl)
+                + ": holds another application's tables (schema " + m.group(1) + " is not empty and has no Berth migration history); "
+                + "give Berth a database of its own", e);
     }
 
     DataSource readSource() {

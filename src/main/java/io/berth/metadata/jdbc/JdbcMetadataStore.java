@@ -76,6 +76,14 @@ public final class JdbcMetadataStore implements MetadataStore {
                 last == null ? new Object[]{limit} : new Object[]{last, limit}));
     }
 
+    @Override
+    public List<String> pushedRepositories(String namespace) {
+        String prefix = namespace.isEmpty() ? "" : namespace + "/"; // "": every repository (a mirror at the root)
+        // SUBSTR, not LIKE: namespaces may contain "_", a LIKE wildcard
+        return sql.read(c -> strings(c, "SELECT name FROM repositories WHERE pushed AND SUBSTR(name, 1, ?) = ? ORDER BY name",
+                prefix.length(), prefix));
+    }
+
     /**
      * A new repository's tag version starts at random (below 2^62, so bumps never overflow): a repository
      * deleted and created again under its name must not match a tag list some node cached for the old one.
@@ -165,6 +173,9 @@ public final class JdbcMetadataStore implements MetadataStore {
                 checkReferences(c, m.repository(), blobs, children);
             }
             ensureRepository(c, m.repository(), m.createdMillis());
+            if (verify) {
+                update(c, "UPDATE repositories SET pushed = TRUE WHERE name = ? AND NOT pushed", m.repository());
+            }
             String digest = m.digest().toString();
             int inserted = update(c, "INSERT INTO manifests (repository, digest, media_type, artifact_type, subject, "
                             + "annotations, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
