@@ -40,28 +40,57 @@ public final class AuditLog implements AutoCloseable {
     }
 
     public void record(String actor, String action, String target, String client, boolean success, String detail) {
-        AccessStore.AuditEvent e = new AccessStore.AuditEvent(0, System.currentTimeMillis(), actor, action, target, client, success, detail);
+        AccessStore.AuditEvent e = event(actor, action, target, client, success, detail);
+        enqueue(e);
+        mirror(e);
+    }
+
+    /**
+     * Records a security event (an admin change about to be answered 2xx) and returns once its row is
+     * committed — on SQLite with the group's fsync — rather than up to 100 ms later in a batch. Should the
+     * database refuse it, the event is queued as usual (the change itself is already committed).
+     */
+    public void recordDurably(String actor, String action, String target, String client, boolean success, String detail) {
+        AccessStore.AuditEvent e = event(actor, action, target, client, success, detail);
+        mirror(e);
+        try {
+            store.appendAudit(List.of(e));
+        } catch (RuntimeException failed) {
+            LOG.warn("audit write failed, queued instead: {}", failed.getMessage());
+            enqueue(e);
+        }
+    }
+
+    private static AccessStore.AuditEvent event(String actor, String action, String target, String client, boolean success, String detail) {
+        return new AccessStore.AuditEvent(0, System.currentTimeMillis(), actor, action, target, client, success, detail);
+    }
+
+    private void enqueue(AccessStore.AuditEvent e) {
         pending.incrementAndGet();
         if (!queue.offer(e)) {
             pending.decrementAndGet();
             dropped.incrementAndGet();
         }
-        if (jsonLines) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("at", java.time.Instant.ofEpochMilli(e.at()).toString());
-            line.put("actor", actor);
-            line.put("action", action);
-            line.put("target", target);
-            line.put("client", client);
-            line.put("success", success);
-            if (detail != null) {
-                line.put("detail", detail);
-            }
-            try {
-                JSON_LINES.info(JSON.writeValueAsString(line));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException ignored) {
-                // strings and booleans always serialise
-            }
+    }
+
+    private void mirror(AccessStore.AuditEvent e) {
+        if (!jsonLines) {
+            return;
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("at", java.time.Instant.ofEpochMilli(e.at()).toString());
+        line.put("actor", e.actor());
+        line.put("action", e.action());
+        line.put("target", e.target());
+        line.put("client", e.client());
+        line.put("success", e.success());
+        if (e.detail() != null) {
+            line.put("detail", e.detail());
+        }
+        try {
+            JSON_LINES.info(JSON.writeValueAsString(line));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ignored) {
+            // strings and booleans always serialise
         }
     }
 

@@ -593,7 +593,7 @@ public final class AdminApi extends Handler.Abstract {
 
     private void changed(Exchange ex, Principal p, String action, String target, String detail) {
         access.credentialsChanged();
-        access.audit().record(p.name(), action, target, Request.getRemoteAddr(ex.request), true, detail);
+        access.audit().recordDurably(p.name(), action, target, Request.getRemoteAddr(ex.request), true, detail);
     }
 
     private static void requireAdmin(Principal p) {
