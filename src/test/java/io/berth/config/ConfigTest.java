@@ -132,4 +132,13 @@ class ConfigTest {
         assertThat(env(Map.of("REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:5001")).debugAddress().getPort()).isEqualTo(5001);
         assertThatThrownBy(() -> env(Map.of("REGISTRY_HTTP_DEBUG_ADDR", "x"))).hasMessageContaining("REGISTRY_HTTP_DEBUG_ADDR");
     }
+
+    @Test
+    void commitsAreDurableUnlessTradedAwayByName() {
+        assertThat(env(Map.of()).durableCommits()).isTrue();
+        assertThat(env(Map.of("BERTH_DATABASE_SYNCHRONOUS", "normal")).durableCommits()).isFalse();
+        assertThat(env(Map.of("BERTH_DATABASE_SYNCHRONOUS", "FULL")).durableCommits()).isTrue();
+        assertThatThrownBy(() -> env(Map.of("BERTH_DATABASE_SYNCHRONOUS", "off"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("berth.database.synchronous").hasMessageContaining("full or normal");
+    }
 }
