@@ -39,6 +39,8 @@ final class GroupCommit implements AutoCloseable {
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
+    /** Set once the writer thread has stopped taking work; anything queued after is refused. */
+    private volatile boolean stopped;
     /** The open transaction's connection; touched by the writer thread only. */
     private Connection current;
 
@@ -73,6 +75,9 @@ final class GroupCommit implements AutoCloseable {
         }
         Pending<T> p = new Pending<>(work, tag);
         queue.add(p);
+        if (stopped && queue.remove(p)) {
+            throw new MetadataUnavailableException("metadata database is closed", null);
+        }
         try {
             return p.done.join();
         } catch (CompletionException e) {
@@ -110,6 +115,11 @@ final class GroupCommit implements AutoCloseable {
                 group.clear();
             }
         }
+        // Whatever raced the close is refused, never left waiting (submit checks `stopped` after queueing).
+        stopped = true;
+        List<Pending<?>> late = new ArrayList<>();
+        queue.drainTo(late);
+        failAll(late, new MetadataUnavailableException("metadata database is closed", null));
     }
 
     private void run(List<Pending<?>> group) {
