@@ -186,8 +186,8 @@ public final class AccessService implements AutoCloseable {
 
     /** User names double as namespace names, so they follow the repository-component grammar. */
     public static void checkUserName(String name) {
-        if (name == null || !name.matches("[a-z0-9]+(?:[._-][a-z0-9]+)*") || name.length() > 64) {
-            throw new IllegalArgumentException("user names are 1-64 lower-case letters, digits and . _ - (a namespace is named after each user)");
+        if (name == null || !io.berth.oci.Names.isPathComponent(name) || name.length() > 64) {
+            throw new IllegalArgumentException("user names are 1-64 lower-case letters and digits, joined by . _ __ or - (a namespace is named after each user)");
         }
     }
 

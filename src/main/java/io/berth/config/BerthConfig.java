@@ -2,7 +2,7 @@ package io.berth.config;
 
 import io.berth.auth.AuthSettings;
 import io.berth.proxy.Upstream;
-import io.berth.storage.StorageConfig;
+import io.berth.storage.factory.StorageConfig;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -107,7 +107,7 @@ public record BerthConfig(
             String name = u.string("name", null);
             String url = u.string("url", null);
             String namespace = u.string("namespace", name);
-            if (url == null || namespace == null || !namespace.matches("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*")) {
+            if (url == null || namespace == null || !io.berth.oci.Names.isPathComponent(namespace)) {
                 throw new ConfigException(where + " needs a url and a name or namespace (a lower-case repository path component)");
             }
             out.add(new Upstream(name == null ? namespace : name, upstreamUrl(url, where), namespace, u.string("username", null),

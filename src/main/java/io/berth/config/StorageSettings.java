@@ -1,6 +1,6 @@
 package io.berth.config;
 
-import io.berth.storage.StorageConfig;
+import io.berth.storage.factory.StorageConfig;
 import io.berth.storage.azure.AzureSettings;
 import io.berth.storage.gcs.GcsSettings;
 import io.berth.storage.s3.S3Settings;

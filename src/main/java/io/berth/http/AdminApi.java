@@ -12,10 +12,10 @@ import io.berth.auth.Principal;
 import io.berth.auth.Role;
 import io.berth.auth.TokenScope;
 import io.berth.metadata.MetadataUnavailableException;
-import io.berth.registry.ErrorCode;
-import io.berth.registry.Names;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.Names;
 import io.berth.registry.Registry;
-import io.berth.registry.RegistryException;
+import io.berth.oci.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -253,7 +253,7 @@ public final class AdminApi extends Handler.Abstract {
             } else if (ex.method.equals("POST")) {
                 JsonNode body = json(ex);
                 String name = text(body, "name", true);
-                if (!name.matches("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*")) {
+                if (!Names.isPathComponent(name)) {
                     throw new RegistryException(ErrorCode.NAME_INVALID, "invalid namespace name: " + name);
                 }
                 if (!authz.canCreateNamespaces(p)) {

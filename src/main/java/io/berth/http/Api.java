@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.berth.auth.AccessService;
 import io.berth.auth.Action;
 import io.berth.metadata.MetadataUnavailableException;
-import io.berth.registry.ErrorCode;
+import io.berth.oci.ErrorCode;
 import io.berth.registry.Registry;
 import io.berth.registry.UpstreamFetch;
-import io.berth.registry.RegistryException;
+import io.berth.oci.RegistryException;
 import io.berth.storage.StorageException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -151,7 +151,7 @@ public final class Api extends Handler.Abstract {
         error.put("message", e.getMessage());
         Object detail = e.detail();
         if (detail != null && !(detail instanceof Long)) {
-            error.put("detail", detail instanceof io.berth.registry.Digest d ? d.toString() : detail);
+            error.put("detail", detail instanceof io.berth.oci.Digest d ? d.toString() : detail);
         }
         byte[] body;
         try {

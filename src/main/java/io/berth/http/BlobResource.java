@@ -1,10 +1,10 @@
 package io.berth.http;
 
 import io.berth.registry.BlobContent;
-import io.berth.registry.Digest;
-import io.berth.registry.ErrorCode;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
 import io.berth.registry.Registry;
-import io.berth.registry.RegistryException;
+import io.berth.oci.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;

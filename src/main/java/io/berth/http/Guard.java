@@ -4,8 +4,8 @@ import io.berth.auth.AccessService;
 import io.berth.auth.Action;
 import io.berth.auth.AuthException;
 import io.berth.auth.Caller;
-import io.berth.registry.ErrorCode;
-import io.berth.registry.RegistryException;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
@@ -70,7 +70,7 @@ final class Guard {
             return null;
         }
         String from = ex.query("from");
-        return from != null && !from.equals(route.repository()) && io.berth.registry.Names.isValidRepository(from) ? from : null;
+        return from != null && !from.equals(route.repository()) && io.berth.oci.Names.isValidRepository(from) ? from : null;
     }
 
     private Caller authenticate(Exchange ex, Route route) {

@@ -1,8 +1,8 @@
 package io.berth.http;
 
-import io.berth.metadata.ManifestRecord;
-import io.berth.registry.Digest;
-import io.berth.registry.MediaTypes;
+import io.berth.oci.ManifestRecord;
+import io.berth.oci.Digest;
+import io.berth.oci.MediaTypes;
 import io.berth.registry.Registry;
 
 import java.util.ArrayList;

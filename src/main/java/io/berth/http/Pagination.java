@@ -1,7 +1,7 @@
 package io.berth.http;
 
-import io.berth.registry.ErrorCode;
-import io.berth.registry.RegistryException;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

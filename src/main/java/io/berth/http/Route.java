@@ -1,8 +1,8 @@
 package io.berth.http;
 
-import io.berth.registry.ErrorCode;
-import io.berth.registry.Names;
-import io.berth.registry.RegistryException;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.Names;
+import io.berth.oci.RegistryException;
 
 /**
  * The Distribution API's routes: {@code /v2/<name>/tags/list}, {@code /v2/<name>/manifests/<reference>},

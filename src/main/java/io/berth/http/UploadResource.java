@@ -1,9 +1,9 @@
 package io.berth.http;
 
-import io.berth.registry.Digest;
-import io.berth.registry.ErrorCode;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
 import io.berth.registry.Registry;
-import io.berth.registry.RegistryException;
+import io.berth.oci.RegistryException;
 import io.berth.registry.Uploads;
 import org.eclipse.jetty.http.HttpHeader;
 

@@ -1,6 +1,8 @@
 package io.berth.metadata;
 
-import io.berth.registry.Digest;
+import io.berth.oci.ManifestRecord;
+
+import io.berth.oci.Digest;
 
 import java.time.Instant;
 import java.util.Collection;

@@ -1,6 +1,6 @@
 package io.berth.metadata;
 
-import io.berth.registry.Digest;
+import io.berth.oci.Digest;
 
 import java.util.List;
 

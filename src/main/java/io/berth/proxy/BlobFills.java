@@ -2,7 +2,7 @@ package io.berth.proxy;
 
 import io.berth.metadata.MetadataStore;
 import io.berth.registry.BlobLayout;
-import io.berth.registry.Digest;
+import io.berth.oci.Digest;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageWriter;
 import org.slf4j.Logger;

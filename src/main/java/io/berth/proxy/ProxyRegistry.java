@@ -1,16 +1,16 @@
 package io.berth.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.berth.metadata.ManifestRecord;
+import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
 import io.berth.registry.BlobContent;
-import io.berth.registry.Digest;
-import io.berth.registry.ErrorCode;
-import io.berth.registry.ManifestParser;
-import io.berth.registry.MediaTypes;
-import io.berth.registry.ParsedManifest;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.ManifestParser;
+import io.berth.oci.MediaTypes;
+import io.berth.oci.ParsedManifest;
 import io.berth.registry.Registry;
-import io.berth.registry.RegistryException;
+import io.berth.oci.RegistryException;
 import io.berth.registry.UpstreamFetch;
 import io.berth.registry.Uploads;
 import io.berth.storage.StorageDriver;

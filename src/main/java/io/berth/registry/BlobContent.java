@@ -1,5 +1,7 @@
 package io.berth.registry;
 
+import io.berth.oci.Digest;
+
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.function.Supplier;

@@ -1,5 +1,7 @@
 package io.berth.registry;
 
+import io.berth.oci.Digest;
+
 /** Where blobs and uploads live in the storage driver's namespace (the same shape as registry:2's). */
 public final class BlobLayout {
     private BlobLayout() {

@@ -1,6 +1,13 @@
 package io.berth.registry;
 
-import io.berth.metadata.ManifestRecord;
+import io.berth.oci.Digest;
+import io.berth.oci.Names;
+import io.berth.oci.ManifestParser;
+import io.berth.oci.ParsedManifest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+
+import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
 import io.berth.storage.StorageDriver;

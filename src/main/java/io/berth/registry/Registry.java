@@ -1,6 +1,9 @@
 package io.berth.registry;
 
-import io.berth.metadata.ManifestRecord;
+import io.berth.oci.Digest;
+import io.berth.oci.RegistryException;
+
+import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
 import io.berth.storage.StorageDriver;
 

@@ -1,5 +1,9 @@
 package io.berth.registry;
 
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+
 import io.berth.metadata.MetadataStore;
 import io.berth.storage.FileInfo;
 import io.berth.storage.StorageDriver;

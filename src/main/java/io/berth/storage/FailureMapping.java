@@ -16,11 +16,16 @@ import java.util.function.Supplier;
  * dropped connection. Programming errors (IllegalArgumentException, IllegalStateException) pass
  * through unchanged. Wraps the object-store drivers; the filesystem driver needs no wrapping.
  */
-final class FailureMapping implements StorageDriver {
+public final class FailureMapping implements StorageDriver {
     private final StorageDriver driver;
 
     FailureMapping(StorageDriver driver) {
         this.driver = driver;
+    }
+
+    /** {@code driver} with its SDK's failures mapped to {@link StorageException}s. */
+    public static StorageDriver around(StorageDriver driver) {
+        return new FailureMapping(driver);
     }
 
     private <T> T call(String op, String path, Supplier<T> work) {

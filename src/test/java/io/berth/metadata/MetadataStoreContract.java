@@ -1,11 +1,13 @@
 package io.berth.metadata;
 
+import io.berth.oci.ManifestRecord;
+
 import io.berth.auth.AccessStore;
 import io.berth.auth.Action;
 import io.berth.auth.Role;
 import io.berth.auth.TokenScope;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
-import io.berth.registry.Digest;
+import io.berth.oci.Digest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package io.berth.metadata;
 
 import io.berth.auth.AccessStore;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
-import io.berth.registry.Digest;
+import io.berth.oci.Digest;
 import io.berth.testing.Postgres;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

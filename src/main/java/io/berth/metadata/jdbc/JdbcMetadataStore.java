@@ -7,10 +7,10 @@ import static io.berth.metadata.jdbc.Sql.optionalLong;
 import static io.berth.metadata.jdbc.Sql.strings;
 import static io.berth.metadata.jdbc.Sql.update;
 
-import io.berth.metadata.ManifestRecord;
+import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
-import io.berth.registry.Digest;
+import io.berth.oci.Digest;
 
 import java.nio.file.Path;
 import java.sql.Connection;

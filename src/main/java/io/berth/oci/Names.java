@@ -1,4 +1,4 @@
-package io.berth.registry;
+package io.berth.oci;
 
 /**
  * The grammar of repository names and tags (OCI Distribution Spec, "Pulling manifests"):
@@ -56,6 +56,14 @@ public final class Names {
                     + " (up to 128 characters of [A-Za-z0-9_.-], not starting with . or -)");
         }
         return tag;
+    }
+
+    /**
+     * One path component of the repository grammar (no '/'): a namespace, an upstream's namespace, a user
+     * name (each user's personal namespace). The one definition of that grammar in Berth.
+     */
+    public static boolean isPathComponent(String s) {
+        return s != null && !s.isEmpty() && s.indexOf('/') < 0 && isRepositoryGrammar(s);
     }
 
     /** Path components separated by '/'; each is runs of [a-z0-9] joined by ".", "_", "__" or "-"+. */

@@ -1,4 +1,5 @@
-package io.berth.registry;
+package io.berth.oci;
+
 
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,13 @@ class GrammarTest {
             checked[0]++;
         });
         assertThat(checked[0]).isEqualTo(2_396_745);
+    }
+
+    @Test
+    void pathComponentsAgreeWithTheSpecRegexOnEveryShortString() {
+        Pattern component = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
+        everyString("a0Z._-/", 6, s ->
+                assertThat(Names.isPathComponent(s)).as("component %s", s).isEqualTo(component.matcher(s).matches()));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.berth.registry;
+package io.berth.oci;
 
 /** A failure the client caused or must hear about, carrying the spec's error code and a clear message. */
 public class RegistryException extends RuntimeException {

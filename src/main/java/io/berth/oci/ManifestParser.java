@@ -1,4 +1,4 @@
-package io.berth.registry;
+package io.berth.oci;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

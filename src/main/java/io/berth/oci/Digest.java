@@ -1,4 +1,4 @@
-package io.berth.registry;
+package io.berth.oci;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -115,7 +115,7 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         return toString().compareTo(o.toString());
     }
 
-    static String abbreviate(String s) {
+    public static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 80) + "…" : s;
     }
 }

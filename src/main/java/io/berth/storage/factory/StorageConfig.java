@@ -1,4 +1,4 @@
-package io.berth.storage;
+package io.berth.storage.factory;
 
 import io.berth.storage.azure.AzureSettings;
 import io.berth.storage.gcs.GcsSettings;

@@ -1,6 +1,6 @@
-package io.berth.metadata;
+package io.berth.oci;
 
-import io.berth.registry.Digest;
+import io.berth.oci.Digest;
 
 /**
  * A stored manifest: its exact bytes, as pushed, and what was read from them. {@code annotations} is

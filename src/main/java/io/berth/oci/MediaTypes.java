@@ -1,4 +1,4 @@
-package io.berth.registry;
+package io.berth.oci;
 
 import java.util.Set;
 

@@ -1,4 +1,4 @@
-package io.berth.registry;
+package io.berth.oci;
 
 /** The error codes of the OCI Distribution Spec (and Docker Registry v2), each with its HTTP status. */
 public enum ErrorCode {

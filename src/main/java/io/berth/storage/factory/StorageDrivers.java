@@ -1,5 +1,7 @@
-package io.berth.storage;
+package io.berth.storage.factory;
 
+import io.berth.storage.FailureMapping;
+import io.berth.storage.StorageDriver;
 import io.berth.storage.azure.AzureDriver;
 import io.berth.storage.filesystem.FilesystemDriver;
 import io.berth.storage.gcs.GcsDriver;
@@ -13,9 +15,9 @@ public final class StorageDrivers {
     public static StorageDriver fromConfig(StorageConfig config) {
         return switch (config) {
             case StorageConfig.Filesystem fs -> new FilesystemDriver(fs.rootDirectory(), fs.directIo());
-            case StorageConfig.S3 s3 -> new FailureMapping(new S3Driver(s3.settings()));
-            case StorageConfig.Gcs gcs -> new FailureMapping(GcsDriver.connect(gcs.settings()));
-            case StorageConfig.Azure azure -> new FailureMapping(new AzureDriver(azure.settings()));
+            case StorageConfig.S3 s3 -> FailureMapping.around(new S3Driver(s3.settings()));
+            case StorageConfig.Gcs gcs -> FailureMapping.around(GcsDriver.connect(gcs.settings()));
+            case StorageConfig.Azure azure -> FailureMapping.around(new AzureDriver(azure.settings()));
         };
     }
 }

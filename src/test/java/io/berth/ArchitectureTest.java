@@ -1,0 +1,76 @@
+package io.berth;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The package rules of ARCHITECTURE.md, checked on every build: dependencies point one way, the shared
+ * vocabulary depends on nothing of Berth's, storage drivers never see the core, and the core knows
+ * neither Jetty nor JDBC.
+ */
+class ArchitectureTest {
+    private static JavaClasses berth;
+
+    @BeforeAll
+    static void importClasses() {
+        berth = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.berth");
+    }
+
+    @Test
+    void noPackageCycles() {
+        // Every package its own slice (io.berth.storage and io.berth.storage.s3 are two), so a cycle between
+        // the SPI and a driver counts too.
+        slices().matching("io.berth.(**)").should().beFreeOfCycles().check(berth);
+    }
+
+    @Test
+    void theVocabularyDependsOnNothingOfBerths() {
+        noClasses().that().resideInAPackage("io.berth.oci..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
+                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..")
+                .check(berth);
+    }
+
+    @Test
+    void storageDriversNeverSeeTheCore() {
+        noClasses().that().resideInAPackage("io.berth.storage..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
+                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
+                .check(berth);
+    }
+
+    @Test
+    void theCoreKnowsNeitherHttpNorJdbc() {
+        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "java.sql..", "io.berth.metadata.jdbc..",
+                        "io.berth.http..", "io.berth.server..", "io.berth.cli..")
+                .check(berth);
+    }
+
+    @Test
+    void handlersNeverTouchJdbc() {
+        noClasses().that().resideInAPackage("io.berth.http..")
+                .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "io.berth.metadata.jdbc..", "com.zaxxer..")
+                .check(berth);
+    }
+
+    @Test
+    void onlyTheAssemblyKnowsEveryPart() {
+        // cli → server → http → (auth, registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
+        noClasses().that().resideOutsideOfPackages("io.berth.cli..", "io.berth.server..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.berth.server..", "io.berth.cli..")
+                .check(berth);
+        noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
+                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..")
+                .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
+                .check(berth);
+    }
+}
