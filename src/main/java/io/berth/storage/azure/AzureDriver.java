@@ -186,12 +186,7 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public StorageWriter writer(String path, boolean append) {
-        String name = blobName(path);
-        try {
-            return AzureWriter.open(this, path, blob(name), append);
-        } catch (BlobStorageException e) {
-            throw failure("open for writing", path, e);
-        }
+        return AzureWriter.open(this, path, blob(blobName(path)), append);
     }
 
     /** The blob's size, or -1 when it does not exist (as a committed blob). */

@@ -192,12 +192,7 @@ public final class GcsDriver implements StorageDriver {
 
     @Override
     public StorageWriter writer(String path, boolean append) {
-        String name = objectName(path);
-        try {
-            return GcsWriter.open(this, path, BlobId.of(bucket, name), partsPrefix(path), append);
-        } catch (com.google.cloud.storage.StorageException e) {
-            throw failure("open for writing", path, e);
-        }
+        return GcsWriter.open(this, path, BlobId.of(bucket, objectName(path)), partsPrefix(path), append);
     }
 
     /** The part objects directly under a writer's parts prefix. */

@@ -236,12 +236,7 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public StorageWriter writer(String path, boolean append) {
-        String key = key(path);
-        try {
-            return S3Writer.open(this, path, key, append);
-        } catch (SdkException e) {
-            throw failure("open for writing", path, e);
-        }
+        return S3Writer.open(this, path, key(path), append);
     }
 
     PutObjectRequest putRequest(String key) {
