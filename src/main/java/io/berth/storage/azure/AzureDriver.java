@@ -28,10 +28,10 @@ import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import io.berth.storage.FileInfo;
+import io.berth.storage.ObjectKeys;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageException;
-import io.berth.storage.StoragePaths;
 import io.berth.storage.StorageWriter;
 
 import java.io.InputStream;
@@ -52,11 +52,11 @@ public final class AzureDriver implements StorageDriver {
 
     final AzureSettings settings;
     private final BlobContainerClient container;
-    private final String root;
+    private final ObjectKeys keys;
 
     public AzureDriver(AzureSettings settings) {
         this.settings = settings;
-        this.root = StoragePaths.rootPrefix(settings.rootDirectory());
+        this.keys = new ObjectKeys(settings.rootDirectory());
         // A store that refuses connections or stops answering fails the call instead of hanging it.
         HttpClient http = new JdkHttpClientBuilder().connectionTimeout(Duration.ofSeconds(5))
                 .responseTimeout(Duration.ofSeconds(30)).readTimeout(Duration.ofSeconds(30)).build();
@@ -86,19 +86,6 @@ public final class AzureDriver implements StorageDriver {
         return "azure";
     }
 
-    private String blobName(String path) {
-        return root + StoragePaths.object(path);
-    }
-
-    private String childPrefix(String directory) {
-        String d = StoragePaths.directory(directory);
-        return d.isEmpty() ? root : root + d + "/";
-    }
-
-    private String pathOf(String name) {
-        return name.substring(root.length());
-    }
-
     private BlockBlobClient blob(String name) {
         return container.getBlobClient(name).getBlockBlobClient();
     }
@@ -107,10 +94,10 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public Optional<FileInfo> stat(String path) {
-        String name = blobName(path);
+        String name = keys.object(path);
         try {
             BlobProperties p = container.getBlobClient(name).getProperties();
-            return Optional.of(new FileInfo(pathOf(name), p.getBlobSize(), p.getLastModified().toInstant(), false));
+            return Optional.of(new FileInfo(keys.pathOf(name), p.getBlobSize(), p.getLastModified().toInstant(), false));
         } catch (BlobStorageException e) {
             if (!missingBlob(e)) {
                 throw failure("stat", path, e);
@@ -123,7 +110,7 @@ public final class AzureDriver implements StorageDriver {
                 return Optional.empty();
             }
             BlobItem first = under.next();
-            return Optional.of(new FileInfo(pathOf(name), 0, first.getProperties().getLastModified().toInstant(), true));
+            return Optional.of(new FileInfo(keys.pathOf(name), 0, first.getProperties().getLastModified().toInstant(), true));
         } catch (BlobStorageException e) {
             throw failure("stat", path, e);
         }
@@ -132,7 +119,7 @@ public final class AzureDriver implements StorageDriver {
     @Override
     public byte[] getContent(String path) {
         try {
-            return container.getBlobClient(blobName(path)).downloadContent().toBytes();
+            return container.getBlobClient(keys.object(path)).downloadContent().toBytes();
         } catch (BlobStorageException e) {
             throw missingBlob(e) ? new PathNotFoundException(path) : failure("read", path, e);
         }
@@ -140,7 +127,7 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public InputStream reader(String path, long offset) {
-        BlobClient blob = container.getBlobClient(blobName(path));
+        BlobClient blob = container.getBlobClient(keys.object(path));
         try {
             BlobProperties p = blob.getProperties();
             if (offset >= p.getBlobSize()) {
@@ -156,15 +143,15 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public List<String> list(String prefix) {
-        String under = childPrefix(prefix);
+        String under = keys.children(prefix);
         TreeSet<String> children = new TreeSet<>();
         try {
             for (BlobItem item : container.listBlobsByHierarchy("/", new ListBlobsOptions().setPrefix(under), null)) {
                 String name = item.getName();
                 if (Boolean.TRUE.equals(item.isPrefix())) {
-                    children.add(pathOf(name.substring(0, name.length() - 1)));
+                    children.add(keys.pathOf(name.substring(0, name.length() - 1)));
                 } else if (!name.equals(under)) {
-                    children.add(pathOf(name));
+                    children.add(keys.pathOf(name));
                 }
             }
         } catch (BlobStorageException e) {
@@ -178,7 +165,7 @@ public final class AzureDriver implements StorageDriver {
     @Override
     public void putContent(String path, byte[] content) {
         try {
-            blob(blobName(path)).upload(BinaryData.fromBytes(content), true);
+            blob(keys.object(path)).upload(BinaryData.fromBytes(content), true);
         } catch (BlobStorageException e) {
             throw failure("write", path, e);
         }
@@ -186,12 +173,7 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public StorageWriter writer(String path, boolean append) {
-        String name = blobName(path);
-        try {
-            return AzureWriter.open(this, path, blob(name), append);
-        } catch (BlobStorageException e) {
-            throw failure("open for writing", path, e);
-        }
+        return AzureWriter.open(this, path, blob(keys.object(path)), append);
     }
 
     /** The blob's size, or -1 when it does not exist (as a committed blob). */
@@ -210,8 +192,8 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public void move(String source, String destination) {
-        String from = blobName(source);
-        String to = blobName(destination);
+        String from = keys.object(source);
+        String to = keys.object(destination);
         BlobClient src = container.getBlobClient(from);
         try {
             BlobProperties p;
@@ -243,11 +225,7 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public void delete(String path) {
-        String dir = StoragePaths.directory(path);
-        if (dir.isEmpty()) {
-            throw new IllegalArgumentException("refusing to delete the storage root");
-        }
-        String name = root + dir;
+        String name = keys.deletable(path);
         try {
             deleteBlob(blob(name));
             // everything under it, including blobs that so far have only uncommitted blocks
@@ -294,7 +272,7 @@ public final class AzureDriver implements StorageDriver {
     @Override
     public Optional<URI> redirectUrl(String path, Duration lifetime) {
         try {
-            BlobClient b = container.getBlobClient(blobName(path));
+            BlobClient b = container.getBlobClient(keys.object(path));
             String sas = b.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plus(lifetime),
                     new BlobSasPermission().setReadPermission(true)));
             return Optional.of(URI.create(b.getBlobUrl() + "?" + sas));
@@ -306,7 +284,7 @@ public final class AzureDriver implements StorageDriver {
     @Override
     public void checkHealth() {
         try {
-            container.listBlobs(new ListBlobsOptions().setPrefix(root).setMaxResultsPerPage(1), null).iterableByPage().iterator().next();
+            container.listBlobs(new ListBlobsOptions().setPrefix(keys.root()).setMaxResultsPerPage(1), null).iterableByPage().iterator().next();
         } catch (BlobStorageException e) {
             throw failure("health check on container " + settings.container(), "", e);
         } catch (RuntimeException e) {

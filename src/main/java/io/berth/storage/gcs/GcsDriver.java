@@ -10,10 +10,10 @@ import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import io.berth.storage.FileInfo;
+import io.berth.storage.ObjectKeys;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageException;
-import io.berth.storage.StoragePaths;
 import io.berth.storage.StorageWriter;
 
 import java.io.IOException;
@@ -43,14 +43,14 @@ public final class GcsDriver implements StorageDriver {
     final Storage storage;
     final GcsSettings settings;
     final String bucket;
-    private final String root;
+    private final ObjectKeys keys;
 
     /** A driver on a Storage client built elsewhere (tests pass an in-memory one). */
     public GcsDriver(Storage storage, GcsSettings settings) {
         this.storage = storage;
         this.settings = settings;
         this.bucket = settings.bucket();
-        this.root = StoragePaths.rootPrefix(settings.rootDirectory());
+        this.keys = new ObjectKeys(settings.rootDirectory());
     }
 
     /** Connects with the key file, or with the Application Default Credentials when there is none. */
@@ -79,24 +79,22 @@ public final class GcsDriver implements StorageDriver {
     }
 
     private String objectName(String path) {
-        String p = StoragePaths.object(path);
-        rejectReserved(p);
-        return root + p;
+        return rejectReserved(keys.object(path));
     }
 
-    private static void rejectReserved(String normalised) {
-        if (normalised.equals(PARTS) || normalised.startsWith(PARTS + "/")) {
-            throw new IllegalArgumentException("storage path " + normalised + " is reserved for the GCS driver's upload parts");
+    /** The key, unless it names the parts' hidden prefix, which only writers may use. */
+    private String rejectReserved(String key) {
+        String p = keys.pathOf(key);
+        if (p.equals(PARTS) || p.startsWith(PARTS + "/")) {
+            p = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+            throw new IllegalArgumentException("storage path " + p + " is reserved for the GCS driver's upload parts");
         }
+        return key;
     }
 
-    /** Where a writer to this path keeps its parts. */
-    private String partsPrefix(String path) {
-        return root + PARTS + "/" + StoragePaths.object(path) + "/";
-    }
-
-    private String pathOf(String name) {
-        return name.substring(root.length());
+    /** Where a writer to the object at this key (or under this directory key) keeps its parts. */
+    private String partsPrefix(String key) {
+        return keys.root() + PARTS + "/" + keys.pathOf(key) + "/";
     }
 
     // --- reading ----------------------------------------------------------------------------
@@ -107,11 +105,11 @@ public final class GcsDriver implements StorageDriver {
         try {
             Blob b = storage.get(BlobId.of(bucket, name));
             if (b != null) {
-                return Optional.of(new FileInfo(pathOf(name), b.getSize(), modified(b), false));
+                return Optional.of(new FileInfo(keys.pathOf(name), b.getSize(), modified(b), false));
             }
             // A directory exists while some object is under it; it has the time of the first one.
             for (Blob under : storage.list(bucket, Storage.BlobListOption.prefix(name + "/"), Storage.BlobListOption.pageSize(1)).getValues()) {
-                return Optional.of(new FileInfo(pathOf(name), 0, modified(under), true));
+                return Optional.of(new FileInfo(keys.pathOf(name), 0, modified(under), true));
             }
             return Optional.empty();
         } catch (com.google.cloud.storage.StorageException e) {
@@ -157,22 +155,20 @@ public final class GcsDriver implements StorageDriver {
 
     @Override
     public List<String> list(String prefix) {
-        String dir = StoragePaths.directory(prefix);
-        rejectReserved(dir);
-        String under = dir.isEmpty() ? root : root + dir + "/";
+        String under = rejectReserved(keys.children(prefix));
         TreeSet<String> children = new TreeSet<>();
         try {
             for (Blob b : storage.list(bucket, Storage.BlobListOption.prefix(under), Storage.BlobListOption.currentDirectory()).iterateAll()) {
                 String name = b.getName();
                 String child = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
                 if (!child.isEmpty() && !child.equals(under) && child.length() > under.length()) {
-                    children.add(pathOf(child));
+                    children.add(keys.pathOf(child));
                 }
             }
         } catch (com.google.cloud.storage.StorageException e) {
             throw failure("list", prefix, e);
         }
-        if (dir.isEmpty()) {
+        if (under.equals(keys.root())) {
             children.remove(PARTS);
         }
         return List.copyOf(children);
@@ -193,11 +189,7 @@ public final class GcsDriver implements StorageDriver {
     @Override
     public StorageWriter writer(String path, boolean append) {
         String name = objectName(path);
-        try {
-            return GcsWriter.open(this, path, BlobId.of(bucket, name), partsPrefix(path), append);
-        } catch (com.google.cloud.storage.StorageException e) {
-            throw failure("open for writing", path, e);
-        }
+        return GcsWriter.open(this, path, BlobId.of(bucket, name), partsPrefix(name), append);
     }
 
     /** The part objects directly under a writer's parts prefix. */
@@ -255,16 +247,11 @@ public final class GcsDriver implements StorageDriver {
 
     @Override
     public void delete(String path) {
-        String dir = StoragePaths.directory(path);
-        if (dir.isEmpty()) {
-            throw new IllegalArgumentException("refusing to delete the storage root");
-        }
-        rejectReserved(dir);
-        String name = root + dir;
+        String name = rejectReserved(keys.deletable(path));
         try {
             storage.delete(BlobId.of(bucket, name));
             // everything under it, and what writers there left uncommitted
-            for (String prefix : List.of(name + "/", root + PARTS + "/" + dir + "/")) {
+            for (String prefix : List.of(name + "/", partsPrefix(name))) {
                 for (Blob b : storage.list(bucket, Storage.BlobListOption.prefix(prefix)).iterateAll()) {
                     storage.delete(b.getBlobId());
                 }
@@ -296,7 +283,7 @@ public final class GcsDriver implements StorageDriver {
     @Override
     public void checkHealth() {
         try {
-            storage.list(bucket, Storage.BlobListOption.prefix(root), Storage.BlobListOption.pageSize(1)).getValues().iterator().hasNext();
+            storage.list(bucket, Storage.BlobListOption.prefix(keys.root()), Storage.BlobListOption.pageSize(1)).getValues().iterator().hasNext();
         } catch (com.google.cloud.storage.StorageException e) {
             throw failure("health check on bucket " + bucket, "", e);
         }

@@ -1,10 +1,10 @@
 package io.berth.storage.s3;
 
 import io.berth.storage.FileInfo;
+import io.berth.storage.ObjectKeys;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageException;
-import io.berth.storage.StoragePaths;
 import io.berth.storage.StorageWriter;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -73,13 +73,12 @@ public final class S3Driver implements StorageDriver {
     private final S3Presigner presigner;
     final S3Settings settings;
     final String bucket;
-    /** Key prefix from the root directory: "" or "some/dir/". */
-    private final String root;
+    private final ObjectKeys keys;
 
     public S3Driver(S3Settings settings) {
         this.settings = settings;
         this.bucket = settings.bucket();
-        this.root = StoragePaths.rootPrefix(settings.rootDirectory());
+        this.keys = new ObjectKeys(settings.rootDirectory());
         AwsCredentialsProvider credentials = settings.staticCredentials()
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()))
                 : DefaultCredentialsProvider.builder().build();
@@ -127,17 +126,7 @@ public final class S3Driver implements StorageDriver {
     }
 
     String key(String path) {
-        return root + StoragePaths.object(path);
-    }
-
-    /** The key prefix under which a directory's children live ("" lists the root). */
-    private String childPrefix(String directory) {
-        String d = StoragePaths.directory(directory);
-        return d.isEmpty() ? root : root + d + "/";
-    }
-
-    private String pathOf(String key) {
-        return key.substring(root.length());
+        return keys.object(path);
     }
 
     // --- reading ----------------------------------------------------------------------------
@@ -147,7 +136,7 @@ public final class S3Driver implements StorageDriver {
         String key = key(path);
         try {
             HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(key));
-            return Optional.of(new FileInfo(pathOf(key), head.contentLength(), head.lastModified(), false));
+            return Optional.of(new FileInfo(keys.pathOf(key), head.contentLength(), head.lastModified(), false));
         } catch (S3Exception e) {
             if (!missingKey(e)) {
                 throw failure("stat", path, e);
@@ -162,7 +151,7 @@ public final class S3Driver implements StorageDriver {
             if (under.contents().isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(new FileInfo(pathOf(key), 0, under.contents().getFirst().lastModified(), true));
+            return Optional.of(new FileInfo(keys.pathOf(key), 0, under.contents().getFirst().lastModified(), true));
         } catch (SdkException e) {
             throw failure("stat", path, e);
         }
@@ -201,19 +190,19 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public List<String> list(String prefix) {
-        String under = childPrefix(prefix);
+        String under = keys.children(prefix);
         ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(under).delimiter("/").build();
         TreeSet<String> children = new TreeSet<>();
         try {
             for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
                 for (S3Object o : page.contents()) {
                     if (!o.key().equals(under)) { // a "folder" marker some tools create
-                        children.add(pathOf(o.key()));
+                        children.add(keys.pathOf(o.key()));
                     }
                 }
                 for (CommonPrefix p : page.commonPrefixes()) {
                     String dir = p.prefix();
-                    children.add(pathOf(dir.substring(0, dir.length() - 1)));
+                    children.add(keys.pathOf(dir.substring(0, dir.length() - 1)));
                 }
             }
         } catch (SdkException e) {
@@ -236,12 +225,7 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public StorageWriter writer(String path, boolean append) {
-        String key = key(path);
-        try {
-            return S3Writer.open(this, path, key, append);
-        } catch (SdkException e) {
-            throw failure("open for writing", path, e);
-        }
+        return S3Writer.open(this, path, key(path), append);
     }
 
     PutObjectRequest putRequest(String key) {
@@ -400,11 +384,7 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public void delete(String path) {
-        String dir = StoragePaths.directory(path);
-        if (dir.isEmpty()) {
-            throw new IllegalArgumentException("refusing to delete the storage root");
-        }
-        String key = root + dir;
+        String key = keys.deletable(path);
         try {
             s3.deleteObject(r -> r.bucket(bucket).key(key));
             List<ObjectIdentifier> batch = new ArrayList<>(DELETE_BATCH);
@@ -453,7 +433,7 @@ public final class S3Driver implements StorageDriver {
     @Override
     public void checkHealth() {
         try {
-            s3.listObjectsV2(r -> r.bucket(bucket).prefix(root).maxKeys(1));
+            s3.listObjectsV2(r -> r.bucket(bucket).prefix(keys.root()).maxKeys(1));
         } catch (SdkException e) {
             throw failure("health check on bucket " + bucket, "", e);
         }
