@@ -22,6 +22,10 @@ import java.util.stream.Stream;
  * --jar target/berth.jar [--quick] [--reps N] [--only push,pull,manifest,small,mput,tags,catalog] [--out FILE]
  * [--keep]. Berth's JVM options: BERTH_JAVA_OPTS (default: ./berth's). Only loopback addresses are ever
  * contacted; every loop is bounded in count and time.
+ *
+ * The manifest media types are Berth's own names (io.berth.registry.MediaTypes), shared at compile time:
+ * they are constants, which javac copies into these classes, so the client runs with none of Berth's code
+ * (bench/run compiles against Berth's jar, runs without it, and refuses any other use of Berth's classes).
  */
 public final class Bench {
     /** When the client started: the origin of the progress lines' times. */

@@ -2,6 +2,8 @@ package io.berth.bench;
 
 import static io.berth.bench.Conn.pathOf;
 import static io.berth.bench.Conn.withQuery;
+import static io.berth.registry.MediaTypes.DOCKER_MANIFEST;
+import static io.berth.registry.MediaTypes.OCI_MANIFEST;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,11 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cross-repository mounts, the catalog walk — and the content they send: distinct random blobs, manifests.
  */
 final class Registry {
-    static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-    static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-    static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
-
     private Registry() {
     }
 
@@ -135,6 +132,11 @@ final class Registry {
                 null, false, false), 201, "mount into " + repo);
     }
 
+    /**
+     * An image manifest of one config and one layer. The manifest media types are Berth's names
+     * (MediaTypes); the config's and layer's are written here, as Berth has no name for them (it does not
+     * read them).
+     */
     static ByteBuffer manifestJson(boolean oci, Blob config, Blob layer, String note) {
         String configType = oci ? "application/vnd.oci.image.config.v1+json" : "application/vnd.docker.container.image.v1+json";
         String layerType = oci ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
