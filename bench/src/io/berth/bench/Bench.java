@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * [--keep]. Berth's JVM options: BERTH_JAVA_OPTS (default: ./berth's). Only loopback addresses are ever
  * contacted; every loop is bounded in count and time.
  *
- * The manifest media types are Berth's own names (io.berth.registry.MediaTypes), shared at compile time:
+ * The manifest media types are Berth's own names (io.berth.oci.MediaTypes), shared at compile time:
  * they are constants, which javac copies into these classes, so the client runs with none of Berth's code
  * (bench/run compiles against Berth's jar, runs without it, and refuses any other use of Berth's classes).
  */

@@ -2,8 +2,8 @@ package io.berth.bench;
 
 import static io.berth.bench.Conn.pathOf;
 import static io.berth.bench.Conn.withQuery;
-import static io.berth.registry.MediaTypes.DOCKER_MANIFEST;
-import static io.berth.registry.MediaTypes.OCI_MANIFEST;
+import static io.berth.oci.MediaTypes.DOCKER_MANIFEST;
+import static io.berth.oci.MediaTypes.OCI_MANIFEST;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -14,10 +14,10 @@ import static io.berth.bench.Registry.pushMonolithic;
 import static io.berth.bench.Registry.putManifest;
 import static io.berth.bench.Registry.random;
 import static io.berth.bench.Registry.walk;
-import static io.berth.registry.MediaTypes.DOCKER_LIST;
-import static io.berth.registry.MediaTypes.DOCKER_MANIFEST;
-import static io.berth.registry.MediaTypes.OCI_INDEX;
-import static io.berth.registry.MediaTypes.OCI_MANIFEST;
+import static io.berth.oci.MediaTypes.DOCKER_LIST;
+import static io.berth.oci.MediaTypes.DOCKER_MANIFEST;
+import static io.berth.oci.MediaTypes.OCI_INDEX;
+import static io.berth.oci.MediaTypes.OCI_MANIFEST;
 
 import io.berth.bench.Load.Request;
 import io.berth.bench.Registry.Blob;
