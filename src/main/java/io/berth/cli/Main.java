@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.server.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,11 +22,13 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
+    /** {@code berth 0.1.0 (commit 1a2b3c4; Java 25.0.1+8-LTS)}: the version pom.xml gave the build, and the JVM running it. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[]{"berth " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+            BuildInfo build = BuildInfo.current();
+            String revision = build.revision().isEmpty() ? "" : "commit " + build.revision() + "; ";
+            return new String[]{"berth " + build.version() + " (" + revision + "Java " + Runtime.version() + ")"};
         }
     }
 }

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** Runs the registry until SIGTERM/SIGINT, then drains in-flight requests and stops. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run the registry. Settings come from --config (registry:2's config.yml layout) and the "
                 + "environment (REGISTRY_* as registry:2 reads them, BERTH_* for Berth's own).")
 final class ServeCommand implements Callable<Integer> {

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  * {@code berth user ...}: manage users offline, against the same data directory or database the
  * server uses (safe while it runs). A running server notices changes within seconds.
  */
-@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users (works offline on the data directory or database).",
+@Command(name = "user", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Manage users (works offline on the data directory or database).",
         subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.List.class,
                 UserCommand.Disable.class, UserCommand.ImportHtpasswd.class})
 final class UserCommand {

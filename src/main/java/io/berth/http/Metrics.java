@@ -2,6 +2,7 @@ package io.berth.http;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -9,7 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Prometheus metrics: requests by route and status, bytes in and out, upload and pull durations. */
+/** Prometheus metrics: the build, requests by route and status, bytes in and out, upload and pull durations. */
 public final class Metrics {
     private static final double NANOS = 1e9;
 
@@ -29,6 +30,12 @@ public final class Metrics {
             .help("Time to receive one upload request's body and store it").register(registry);
     private final Histogram pullDuration = Histogram.builder().name("berth_blob_pull_duration_seconds")
             .help("Time to send one blob (or range) to a client").register(registry);
+
+    /** {@code version}, {@code revision}: this build's, as {@code berth_build_info} (always 1, Prometheus' convention for build information). */
+    public Metrics(String version, String revision) {
+        Info.builder().name("berth_build_info").help("The Berth build: the version in its pom.xml and the git commit it was built from")
+                .labelNames("version", "revision").register(registry).addLabelValues(version, revision);
+    }
 
     void request(String route, String method, int status, long nanos) {
         requests.labelValues(route, method, Integer.toString(status)).inc();

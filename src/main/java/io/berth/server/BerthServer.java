@@ -85,7 +85,7 @@ public final class BerthServer implements AutoCloseable {
             closeAll(metadata, storage, lock);
             throw e;
         }
-        this.metrics = new Metrics();
+        this.metrics = new Metrics(BuildInfo.current().version(), BuildInfo.current().revision());
         Registry localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
         this.registry = config.upstreams().isEmpty() ? localRegistry
@@ -218,7 +218,7 @@ public final class BerthServer implements AutoCloseable {
         if (s.access == null) {
             LOG.warn("authentication is OFF (BERTH_AUTH=none): anyone who can reach this port may pull, push and delete");
         }
-        LOG.info("Berth listening on {}://{}:{} (storage {}, metadata {})",
+        LOG.info("Berth {} listening on {}://{}:{} (storage {}, metadata {})", BuildInfo.current().describe(),
                 config.tlsCertificate() == null ? "http" : "https",
                 config.address().getHostString(), s.port(), describe(config.storage()),
                 config.databaseUrl() == null ? "sqlite in " + config.dataDirectory().toAbsolutePath() : "postgresql");
