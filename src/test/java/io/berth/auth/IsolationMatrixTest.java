@@ -195,6 +195,35 @@ class IsolationMatrixTest {
         }
     }
 
+    /** The admin API gives an outsider no more than the registry API: a private name looks missing there too. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = Who.class, names = {"ANONYMOUS", "NO_ROLE", "ROBOT_NARROW"})
+    void theAdminApiShowsAnOutsiderNothingOfAPrivateName(Who who) {
+        String[] cred = CREDENTIALS.get(who);
+        Http client = cred == null ? server.anonymous() : f.as(cred[0], cred[1]);
+        List<List<String>> alike = List.of(
+                List.of("/api/v1/repositories/priv/app", "/api/v1/repositories/priv/missing", "/api/v1/repositories/ghost/app"),
+                List.of("/api/v1/namespaces/priv", "/api/v1/namespaces/ghost"),
+                List.of("/api/v1/namespaces/priv/members", "/api/v1/namespaces/ghost/members"));
+        for (List<String> paths : alike) {
+            HttpResponse<byte[]> first = client.get(paths.getFirst());
+            assertThat(first.statusCode()).as(paths.getFirst()).isIn(401, 403, 404);
+            for (String other : paths.subList(1, paths.size())) {
+                HttpResponse<byte[]> r = client.get(other);
+                assertThat(r.statusCode()).as(other).isEqualTo(first.statusCode());
+                assertThat(Http.errorCode(r)).as(other).isEqualTo(Http.errorCode(first));
+            }
+        }
+        for (String listing : List.of("/api/v1/repositories", "/api/v1/namespaces")) {
+            HttpResponse<byte[]> r = client.get(listing);
+            if (r.statusCode() == 200) {
+                assertThat(new String(r.body())).as(listing).doesNotContain("\"priv\"", "priv/");
+            } else {
+                assertThat(r.statusCode()).isIn(401, 403);
+            }
+        }
+    }
+
     // --- the pull-through cache namespace -----------------------------------------------------
 
     @Test
