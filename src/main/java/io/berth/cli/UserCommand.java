@@ -6,6 +6,7 @@ import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.config.Settings;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
+import io.berth.server.BerthServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,7 +43,7 @@ final class UserCommand {
         BerthConfig cfg = BerthConfig.from(Settings.load(config, System.getenv()));
         if (cfg.databaseUrl() != null) {
             System.err.println("berth: using the database of berth.database.url (BERTH_DATABASE_URL)");
-            return JdbcMetadataStore.postgres(cfg.databaseUrl(), 2);
+            return BerthServer.openMetadata(cfg, 2);
         }
         Path dir = cfg.dataDirectory().toAbsolutePath().normalize();
         if (!create && !java.nio.file.Files.isRegularFile(dir.resolve("berth.db"))) {
@@ -51,7 +52,7 @@ final class UserCommand {
                     + "); run this where the server runs, pass its --config, or add --create to start a new registry there");
         }
         System.err.println("berth: using data directory " + dir);
-        return JdbcMetadataStore.sqlite(dir.resolve("berth.db"));
+        return BerthServer.openMetadata(cfg, 2);
     }
 
     int bcryptCost() {

@@ -51,7 +51,7 @@ public final class BerthServer implements AutoCloseable {
 
     private final BerthConfig config;
     private final StorageDriver storage;
-    private final MetadataStore metadata;
+    private final JdbcMetadataStore metadata;
     private final Registry registry;
     private final Metrics metrics;
     private final Server jetty;
@@ -74,7 +74,7 @@ public final class BerthServer implements AutoCloseable {
             throw e;
         }
         try {
-            this.metadata = openMetadata(config);
+            this.metadata = openMetadata(config, 16);
         } catch (RuntimeException e) {
             closeAll(storage, lock);
             throw e;
@@ -120,10 +120,7 @@ public final class BerthServer implements AutoCloseable {
     }
 
     private AccessService startAccess(BerthConfig config) {
-        if (!(metadata instanceof JdbcMetadataStore jdbc)) {
-            throw new IllegalStateException("authentication needs the SQL metadata store");
-        }
-        AccessService a = new AccessService(jdbc.accessStore(), config.auth(), Clock.systemUTC());
+        AccessService a = new AccessService(metadata.accessStore(), config.auth(), Clock.systemUTC());
         a.bootstrap(config.dataDirectory());
         return a;
     }
@@ -148,11 +145,14 @@ public final class BerthServer implements AutoCloseable {
         return config.rootDirectory() != null ? "storage.filesystem.rootdirectory" : "berth.data.dir";
     }
 
-    /** PostgreSQL when BERTH_DATABASE_URL is given, else SQLite in the data directory (see BerthConfig). */
-    private static MetadataStore openMetadata(BerthConfig config) {
+    /**
+     * PostgreSQL when BERTH_DATABASE_URL is given, else SQLite in the data directory (see BerthConfig): the
+     * one way to open the metadata store, for the server and for {@code berth user} alike.
+     */
+    public static JdbcMetadataStore openMetadata(BerthConfig config, int postgresPool) {
         if (config.databaseUrl() != null) {
             try {
-                return JdbcMetadataStore.postgres(config.databaseUrl(), 16);
+                return JdbcMetadataStore.postgres(config.databaseUrl(), postgresPool);
             } catch (io.berth.metadata.MetadataUnavailableException e) {
                 throw new ConfigException("berth.database.url (BERTH_DATABASE_URL) " + e.getMessage());
             }
