@@ -52,6 +52,7 @@ public final class BerthServer implements AutoCloseable {
     private final BerthConfig config;
     private final StorageDriver storage;
     private final MetadataStore metadata;
+    private final LocalRegistry localRegistry;
     private final Registry registry;
     private final Metrics metrics;
     private final Server jetty;
@@ -86,10 +87,10 @@ public final class BerthServer implements AutoCloseable {
             throw e;
         }
         this.metrics = new Metrics();
-        Registry localRegistry = new LocalRegistry(storage, metadata,
+        this.localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
         this.registry = config.upstreams().isEmpty() ? localRegistry
-                : new ProxyRegistry(localRegistry, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
+                : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
 
@@ -300,7 +301,7 @@ public final class BerthServer implements AutoCloseable {
         long every = Math.max(1, config.uploadPurgeInterval().toSeconds());
         maintenance.scheduleWithFixedDelay(() -> {
             try {
-                int n = registry.uploads().purge(config.uploadPurgeAge());
+                int n = purgeUploads(config.uploadPurgeAge());
                 if (n > 0) {
                     LOG.info("purged {} abandoned uploads older than {}", n, config.uploadPurgeAge());
                 }
@@ -327,6 +328,16 @@ public final class BerthServer implements AutoCloseable {
 
     public Registry registry() {
         return registry;
+    }
+
+    /** Discards uploads started before {@code maxAge} ago; returns how many (maintenance, and tests). */
+    public int purgeUploads(java.time.Duration maxAge) {
+        return localRegistry.purgeUploads(maxAge);
+    }
+
+    /** The metadata store the registry runs on. */
+    public MetadataStore metadata() {
+        return metadata;
     }
 
     public void join() throws InterruptedException {
