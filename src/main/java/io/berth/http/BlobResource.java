@@ -53,7 +53,7 @@ final class BlobResource {
     }
 
     private void get(Exchange ex, String repository, Digest digest) {
-        BlobContent blob = registry.blob(repository, digest);
+        BlobContent blob = registry.blob(repository, digest, ex.access);
         String etag = "\"" + digest + "\"";
         ex.setHeader("Docker-Content-Digest", digest.toString());
         if (redirect(ex, blob, etag)) {

@@ -3,6 +3,7 @@ package io.berth.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
+import io.berth.registry.Access;
 import io.berth.registry.BlobContent;
 import io.berth.registry.BodySource;
 import io.berth.oci.Digest;
@@ -12,7 +13,6 @@ import io.berth.oci.MediaTypes;
 import io.berth.oci.ParsedManifest;
 import io.berth.registry.Registry;
 import io.berth.oci.RegistryException;
-import io.berth.registry.UpstreamFetch;
 import io.berth.registry.Uploads;
 import io.berth.storage.StorageDriver;
 import org.slf4j.Logger;
@@ -88,8 +88,8 @@ public final class ProxyRegistry implements Registry {
     }
 
     /** Refuses an upstream fetch the caller may not trigger (it may still read what is cached). */
-    private static void checkMayFetch(String repository, String reference) {
-        if (!UpstreamFetch.allowed()) {
+    private static void checkMayFetch(Access access, String repository, String reference) {
+        if (!access.mayFetchUpstream()) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, reference + " is not cached in " + repository
                     + ", and only those who may push there can fetch it from the upstream");
         }
@@ -113,36 +113,36 @@ public final class ProxyRegistry implements Registry {
     // --- manifests ----------------------------------------------------------------------------
 
     @Override
-    public ManifestRecord manifest(String repository, String reference) {
+    public ManifestRecord manifest(String repository, String reference, Access access) {
         Target t = target(repository);
         if (t == null) {
-            return local.manifest(repository, reference);
+            return local.manifest(repository, reference, access);
         }
-        return Digest.looksLikeDigest(reference) ? byDigest(t, repository, reference) : byTag(t, repository, reference);
+        return Digest.looksLikeDigest(reference) ? byDigest(t, repository, reference, access) : byTag(t, repository, reference, access);
     }
 
-    private ManifestRecord byDigest(Target t, String repository, String reference) {
+    private ManifestRecord byDigest(Target t, String repository, String reference, Access access) {
         Digest digest = Digest.parse(reference);
         Optional<ManifestRecord> cached = metadata.manifest(repository, digest);
         if (cached.isPresent()) {
             metrics.hit();
             return cached.get();
         }
-        checkMayFetch(repository, reference);
+        checkMayFetch(access, repository, reference);
         return fetchManifest(t, repository, reference, null);
     }
 
-    private ManifestRecord byTag(Target t, String repository, String tag) {
+    private ManifestRecord byTag(Target t, String repository, String tag, Access access) {
         MetadataStore meta = metadata;
         Optional<ManifestRecord> cached = meta.manifestByTag(repository, tag);
         OptionalLong checked = cached.isPresent() ? meta.tagUpdatedAt(repository, tag) : OptionalLong.empty();
         long now = System.currentTimeMillis();
         boolean fresh = checked.isPresent() && now - checked.getAsLong() < t.client().upstream().tagTtl().toMillis();
-        if (cached.isPresent() && (fresh || !UpstreamFetch.allowed())) {
+        if (cached.isPresent() && (fresh || !access.mayFetchUpstream())) {
             metrics.hit();
             return cached.get();
         }
-        checkMayFetch(repository, tag);
+        checkMayFetch(access, repository, tag);
         try {
             if (cached.isPresent()) {
                 metrics.revalidation();
@@ -209,13 +209,13 @@ public final class ProxyRegistry implements Registry {
     // --- blobs --------------------------------------------------------------------------------
 
     @Override
-    public BlobContent blob(String repository, Digest digest) {
+    public BlobContent blob(String repository, Digest digest, Access access) {
         Target t = target(repository);
         if (t == null) {
-            return local.blob(repository, digest);
+            return local.blob(repository, digest, access);
         }
         try {
-            BlobContent b = local.blob(repository, digest);
+            BlobContent b = local.blob(repository, digest, access);
             metrics.hit();
             return b;
         } catch (RegistryException notCached) {
@@ -223,7 +223,7 @@ public final class ProxyRegistry implements Registry {
                 throw notCached;
             }
         }
-        if (!UpstreamFetch.allowed()) {
+        if (!access.mayFetchUpstream()) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not cached in " + repository
                     + ", and only those who may push there can fetch it from the upstream");
         }
@@ -254,7 +254,7 @@ public final class ProxyRegistry implements Registry {
         }
         metadata.linkBlob(repository, digest, size);
         metrics.hit();
-        return local.blob(repository, digest);
+        return local.blob(repository, digest, Access.CACHED_ONLY); // just linked: no fetch needed
     }
 
     private static RegistryException blobError(UpstreamException e, Digest digest) {

@@ -66,7 +66,7 @@ public final class LocalRegistry implements Registry {
 
     /** A blob the repository may see, or BLOB_UNKNOWN. Manifests are readable through the blob route too. */
     @Override
-    public BlobContent blob(String repository, Digest digest) {
+    public BlobContent blob(String repository, Digest digest, Access access) {
         OptionalLong size = metadata.linkedBlobSize(repository, digest);
         if (size.isPresent()) {
             return stored(digest, size.getAsLong());
@@ -188,7 +188,7 @@ public final class LocalRegistry implements Registry {
      * TAG_INVALID (which is for pushes). A malformed digest stays DIGEST_INVALID.
      */
     @Override
-    public ManifestRecord manifest(String repository, String reference) {
+    public ManifestRecord manifest(String repository, String reference, Access access) {
         Optional<ManifestRecord> m;
         if (Digest.looksLikeDigest(reference)) {
             m = metadata.manifest(repository, Digest.parse(reference));

@@ -58,8 +58,8 @@ public interface Registry {
     default void checkWritable(String repository) {
     }
 
-    /** A blob the repository may see, or BLOB_UNKNOWN. */
-    BlobContent blob(String repository, Digest digest);
+    /** A blob the repository may see, or BLOB_UNKNOWN; {@code access} says whether a cache may fetch it. */
+    BlobContent blob(String repository, Digest digest, Access access);
 
     void deleteBlob(String repository, Digest digest);
 
@@ -88,8 +88,8 @@ public interface Registry {
     /** The error for a manifest over the size limit. */
     RegistryException tooLarge();
 
-    /** A manifest by tag or digest, or MANIFEST_UNKNOWN / NAME_UNKNOWN. */
-    ManifestRecord manifest(String repository, String reference);
+    /** A manifest by tag or digest, or MANIFEST_UNKNOWN / NAME_UNKNOWN; {@code access} says whether a cache may fetch it. */
+    ManifestRecord manifest(String repository, String reference, Access access);
 
     /** Deletes a manifest (by digest, with all its tags) or untags (by tag). */
     void deleteManifest(String repository, String reference);
