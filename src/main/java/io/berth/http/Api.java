@@ -8,7 +8,6 @@ import io.berth.oci.ErrorCode;
 import io.berth.registry.Registry;
 import io.berth.registry.Access;
 import io.berth.oci.RegistryException;
-import io.berth.storage.StorageException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -81,7 +80,8 @@ public final class Api extends Handler.Abstract {
             audit(ex, route);
         } catch (RegistryException e) {
             sendError(ex, e);
-        } catch (StorageException | MetadataUnavailableException e) {
+        } catch (MetadataUnavailableException e) {
+            // The core answers its own outages as UNAVAILABLE; this is the caller's lookup (Guard, via auth).
             LOG.warn("{} {} failed: {}", ex.method, path, e.getMessage());
             sendError(ex, new RegistryException(ErrorCode.UNAVAILABLE, "storage or database is unavailable; try again shortly"));
         } catch (RuntimeException e) {

@@ -15,6 +15,7 @@ import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.proxy.ProxyMetrics;
 import io.berth.proxy.ProxyRegistry;
 import io.berth.registry.LocalRegistry;
+import io.berth.registry.OutageBoundary;
 import io.berth.registry.Registry;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.factory.StorageConfig;
@@ -89,8 +90,9 @@ public final class BerthServer implements AutoCloseable {
         this.metrics = new Metrics();
         this.localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
-        this.registry = config.upstreams().isEmpty() ? localRegistry
+        Registry core = config.upstreams().isEmpty() ? localRegistry
                 : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
+        this.registry = new OutageBoundary(core);
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
 
@@ -109,7 +111,9 @@ public final class BerthServer implements AutoCloseable {
         Handler.Sequence routes = new Handler.Sequence(
                 new OpsHandler(registry, metrics, debugConnector),
                 new TokenEndpoint(access),
-                new AdminApi(registry, access),
+                // The admin API answers a database outage in its own words ("database unavailable"), as it does
+                // for its account queries, so it takes the core without the boundary that would reword it.
+                new AdminApi(core, access),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect()));
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
