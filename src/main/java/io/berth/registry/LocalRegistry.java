@@ -64,7 +64,10 @@ public final class LocalRegistry implements Registry {
 
     // --- blobs ------------------------------------------------------------------------------
 
-    /** A blob the repository may see, or BLOB_UNKNOWN. Manifests are readable through the blob route too. */
+    /**
+     * A blob the repository may see, or BLOB_UNKNOWN. Manifests are readable through the blob route too.
+     * Everything served here is held here, so {@code access} (upstream fetches) changes nothing.
+     */
     @Override
     public BlobContent blob(String repository, Digest digest, Access access) {
         OptionalLong size = metadata.linkedBlobSize(repository, digest);
