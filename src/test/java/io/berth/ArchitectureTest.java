@@ -3,16 +3,20 @@ package io.berth;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.berth.metadata.MetadataUnavailableException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * The package rules of ARCHITECTURE.md, checked on every build: dependencies point one way, the shared
  * vocabulary depends on nothing of Berth's, storage drivers never see the core, and the core knows
- * neither Jetty nor JDBC.
+ * neither Jetty nor JDBC, and handlers reach the core only through {@code Registry}.
  */
 class ArchitectureTest {
     private static JavaClasses berth;
@@ -59,6 +63,20 @@ class ArchitectureTest {
     void handlersNeverTouchJdbc() {
         noClasses().that().resideInAPackage("io.berth.http..")
                 .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "io.berth.metadata.jdbc..", "com.zaxxer..")
+                .check(berth);
+    }
+
+    @Test
+    void handlersReachTheCoreOnlyThroughRegistry() {
+        // Blob bytes come as BlobContent, readiness as Registry.checkStorage: handlers never see a driver.
+        noClasses().that().resideInAPackage("io.berth.http..")
+                .should().dependOnClassesThat().resideInAPackage("io.berth.storage..")
+                .check(berth);
+        // The core's outages arrive as UNAVAILABLE (OutageBoundary); the one metadata class left is the outage
+        // of the account lookups (Guard, AdminApi through io.berth.auth), which auth passes through.
+        noClasses().that().resideInAPackage("io.berth.http..")
+                .should().dependOnClassesThat(resideInAPackage("io.berth.metadata..")
+                        .and(not(equivalentTo(MetadataUnavailableException.class))))
                 .check(berth);
     }
 

@@ -6,9 +6,8 @@ import io.berth.auth.Action;
 import io.berth.metadata.MetadataUnavailableException;
 import io.berth.oci.ErrorCode;
 import io.berth.registry.Registry;
-import io.berth.registry.UpstreamFetch;
+import io.berth.registry.Access;
 import io.berth.oci.RegistryException;
-import io.berth.storage.StorageException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -75,14 +74,14 @@ public final class Api extends Handler.Abstract {
             if (needed == Action.PUSH || needed == Action.DELETE) {
                 registry.checkWritable(route.repository());
             }
-            Route resolved = route;
-            boolean mayFetch = route.repository() == null || !registry.upstreamFetchNeedsPush(route.repository())
-                    || guard.canPush(ex, route.repository());
-            UpstreamFetch.run(mayFetch, () -> dispatch(ex, resolved));
+            ex.access = Access.of(route.repository() == null || !registry.upstreamFetchNeedsPush(route.repository())
+                    || guard.canPush(ex, route.repository()));
+            dispatch(ex, route);
             audit(ex, route);
         } catch (RegistryException e) {
             sendError(ex, e);
-        } catch (StorageException | MetadataUnavailableException e) {
+        } catch (MetadataUnavailableException e) {
+            // The core answers its own outages as UNAVAILABLE; this is the caller's lookup (Guard, via auth).
             LOG.warn("{} {} failed: {}", ex.method, path, e.getMessage());
             sendError(ex, new RegistryException(ErrorCode.UNAVAILABLE, "storage or database is unavailable; try again shortly"));
         } catch (RuntimeException e) {

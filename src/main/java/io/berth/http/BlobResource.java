@@ -10,7 +10,6 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -53,7 +52,7 @@ final class BlobResource {
     }
 
     private void get(Exchange ex, String repository, Digest digest) {
-        BlobContent blob = registry.blob(repository, digest);
+        BlobContent blob = registry.blob(repository, digest, ex.access);
         String etag = "\"" + digest + "\"";
         ex.setHeader("Docker-Content-Digest", digest.toString());
         if (redirect(ex, blob, etag)) {
@@ -104,11 +103,11 @@ final class BlobResource {
      * round trip to the store.
      */
     private boolean redirect(Exchange ex, BlobContent blob, String etag) {
-        if (!redirects || ex.isHead() || blob.storagePath() == null || blob.localFile() != null
-                || blob.inline() != null || blob.stream() != null || etag.equals(ex.header(HttpHeader.IF_NONE_MATCH))) {
+        if (!redirects || ex.isHead() || !(blob instanceof BlobContent.Stored stored)
+                || etag.equals(ex.header(HttpHeader.IF_NONE_MATCH))) {
             return false;
         }
-        Optional<URI> url = registry.storage().redirectUrl(blob.storagePath(), REDIRECT_LIFETIME);
+        Optional<URI> url = stored.redirect(REDIRECT_LIFETIME);
         if (url.isEmpty()) {
             return false;
         }
@@ -139,35 +138,23 @@ final class BlobResource {
         }
     }
 
-    private static void skip(InputStream in, long n) {
-        try {
-            in.skipNBytes(n);
-        } catch (java.io.IOException e) {
-            throw new io.berth.storage.StorageException("cannot read the blob: " + e.getMessage(), e);
-        }
-    }
-
     private void send(Exchange ex, BlobContent blob, long start, long length) {
         long began = System.nanoTime();
         Callback done = Callback.from(() -> {
             metrics.pulled(length, System.nanoTime() - began);
             ex.callback.succeeded();
         }, ex.callback::failed);
-        if (blob.stream() != null) {
-            InputStream in = blob.stream().get();
-            skip(in, start);
-            Content.copy(Content.Source.from(buffers, in, 0, length), ex.response, done);
-        } else if (blob.inline() != null) {
-            ex.response.write(true, ByteBuffer.wrap(blob.inline(), (int) start, (int) length), done);
-        } else if (blob.localFile() != null) {
-            if (FileRegionSender.trySend(ex, blob.localFile(), start, length, done)) {
-                return; // sendfile: page cache to socket, no copy through Berth
+        switch (blob) {
+            case BlobContent.LocalFile f -> {
+                if (FileRegionSender.trySend(ex, f.path(), start, length, done)) {
+                    return; // sendfile: page cache to socket, no copy through Berth
+                }
+                // TLS, HTTP/2 or small: pooled direct buffers, never through the Java heap.
+                Content.copy(Content.Source.from(buffers, f.path(), start, length), ex.response, done);
             }
-            // TLS, HTTP/2 or small: pooled direct buffers, never through the Java heap.
-            Content.copy(Content.Source.from(buffers, blob.localFile(), start, length), ex.response, done);
-        } else {
-            InputStream in = registry.storage().reader(blob.storagePath(), start);
-            Content.copy(Content.Source.from(buffers, in, 0, length), ex.response, done);
+            case BlobContent.Stored o -> Content.copy(Content.Source.from(buffers, o.open(start), 0, length), ex.response, done);
+            case BlobContent.Inline i -> ex.response.write(true, ByteBuffer.wrap(i.bytes(), (int) start, (int) length), done);
+            case BlobContent.Filling f -> Content.copy(Content.Source.from(buffers, f.open(start), 0, length), ex.response, done);
         }
     }
 }

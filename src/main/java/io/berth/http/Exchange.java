@@ -31,6 +31,8 @@ final class Exchange {
     long bytesRead;
     /** Who is calling (set by the Guard; anonymous when authentication is off). */
     io.berth.auth.Caller caller = io.berth.auth.Caller.ANONYMOUS;
+    /** What this request may make the core do (set by Api from the caller's rights). */
+    io.berth.registry.Access access = io.berth.registry.Access.FETCH_ALLOWED;
     /** True once the body was read to its end: the connection can then be reused after any answer. */
     boolean bodyDone;
     /** True when reading the body failed: what follows it on the connection cannot be trusted. */

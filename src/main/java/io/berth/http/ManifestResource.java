@@ -37,7 +37,7 @@ final class ManifestResource {
     }
 
     private void get(Exchange ex, Route route) {
-        ManifestRecord m = negotiate(ex, route, registry.manifest(route.repository(), route.reference()));
+        ManifestRecord m = negotiate(ex, route, registry.manifest(route.repository(), route.reference(), ex.access));
         String etag = "\"" + m.digest() + "\"";
         ex.setHeader("Docker-Content-Digest", m.digest().toString());
         ex.setHeader(HttpHeader.ETAG, etag);
@@ -63,7 +63,7 @@ final class ManifestResource {
         if (MediaTypes.INDEXES.contains(m.mediaType()) && !Digest.looksLikeDigest(route.reference())) {
             for (ParsedManifest.Platform p : storedPlatforms(m)) {
                 if ("linux".equals(p.os()) && "amd64".equals(p.architecture()) && accepted.contains(p.mediaType())) {
-                    return registry.manifest(route.repository(), p.digest().toString());
+                    return registry.manifest(route.repository(), p.digest().toString(), ex.access);
                 }
             }
         }

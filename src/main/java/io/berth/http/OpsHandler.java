@@ -59,8 +59,8 @@ public final class OpsHandler extends Handler.Abstract {
 
     private void ready(Response response, Callback callback) throws Exception {
         Map<String, String> checks = new LinkedHashMap<>();
-        checks.put("storage", check(() -> registry.storage().checkHealth()));
-        checks.put("database", check(() -> registry.metadata().checkHealth()));
+        checks.put("storage", check(registry::checkStorage));
+        checks.put("database", check(registry::checkDatabase));
         boolean ok = checks.values().stream().allMatch("ok"::equals);
         write(response, callback, ok ? 200 : 503, "application/json", Exchange.JSON.writeValueAsBytes(checks));
     }

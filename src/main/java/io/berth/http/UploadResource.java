@@ -48,12 +48,12 @@ final class UploadResource {
         if (digestParam != null) {
             Digest digest = Digest.parse(digestParam);
             long began = System.nanoTime();
-            registry.uploads().putMonolithic(repository, digest, ex.body());
+            registry.putBlob(repository, digest, ex.body());
             metrics.uploaded(ex.bytesRead, System.nanoTime() - began);
             blobCreated(ex, repository, digest);
             return;
         }
-        Uploads.Status s = registry.uploads().start(repository);
+        Uploads.Status s = registry.startUpload(repository);
         sessionHeaders(ex, repository, s);
         ex.sendEmpty(202);
     }
@@ -61,17 +61,16 @@ final class UploadResource {
     void session(Exchange ex, Route route) {
         String repository = route.repository();
         String id = route.reference();
-        Uploads uploads = registry.uploads();
         try {
             switch (ex.method) {
                 case "GET" -> {
-                    sessionHeaders(ex, repository, uploads.status(repository, id));
+                    sessionHeaders(ex, repository, registry.uploadStatus(repository, id));
                     ex.sendEmpty(204);
                 }
                 case "PATCH" -> {
                     Long start = rangeStart(ex);
                     long began = System.nanoTime();
-                    Uploads.Status s = uploads.append(repository, id, start, ex.body());
+                    Uploads.Status s = registry.appendUpload(repository, id, start, ex.body());
                     metrics.uploaded(ex.bytesRead, System.nanoTime() - began);
                     sessionHeaders(ex, repository, s);
                     ex.sendEmpty(202);
@@ -83,12 +82,12 @@ final class UploadResource {
                     }
                     Digest digest = Digest.parse(digestParam);
                     long began = System.nanoTime();
-                    uploads.complete(repository, id, digest, rangeStart(ex), ex.body());
+                    registry.completeUpload(repository, id, digest, rangeStart(ex), ex.body());
                     metrics.uploaded(ex.bytesRead, System.nanoTime() - began);
                     blobCreated(ex, repository, digest);
                 }
                 case "DELETE" -> {
-                    uploads.cancel(repository, id);
+                    registry.cancelUpload(repository, id);
                     ex.sendEmpty(204);
                 }
                 default -> throw Api.methodNotAllowed(ex);

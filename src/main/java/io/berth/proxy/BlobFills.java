@@ -4,6 +4,7 @@ import io.berth.metadata.MetadataStore;
 import io.berth.registry.BlobLayout;
 import io.berth.oci.Digest;
 import io.berth.storage.StorageDriver;
+import io.berth.storage.StorageException;
 import io.berth.storage.StorageWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,17 @@ final class BlobFills {
             while (written <= seen && !done.isDone()) {
                 wait(1000);
             }
+        }
+
+        /** The blob's bytes from {@code offset}, following the fill as it grows. */
+        InputStream open(long offset) {
+            InputStream in = open();
+            try {
+                in.skipNBytes(offset);
+            } catch (IOException e) {
+                throw new StorageException("cannot read the blob: " + e.getMessage(), e);
+            }
+            return in;
         }
 
         /** A stream of the blob's bytes, following the fill as it grows. */

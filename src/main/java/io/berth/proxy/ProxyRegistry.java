@@ -3,7 +3,9 @@ package io.berth.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
+import io.berth.registry.Access;
 import io.berth.registry.BlobContent;
+import io.berth.registry.BodySource;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.ManifestParser;
@@ -11,7 +13,6 @@ import io.berth.oci.MediaTypes;
 import io.berth.oci.ParsedManifest;
 import io.berth.registry.Registry;
 import io.berth.oci.RegistryException;
-import io.berth.registry.UpstreamFetch;
 import io.berth.registry.Uploads;
 import io.berth.storage.StorageDriver;
 import org.slf4j.Logger;
@@ -32,16 +33,23 @@ public final class ProxyRegistry implements Registry {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyRegistry.class);
 
     private final Registry local;
+    /** The local registry's own stores: cached manifests and blob links are written there directly. */
+    private final MetadataStore metadata;
+    private final StorageDriver storage;
     private final List<UpstreamClient> upstreams;
     private final BlobFills fills;
     private final ProxyMetrics metrics;
     private final boolean mirror;
 
-    public ProxyRegistry(Registry local, List<Upstream> upstreams, ProxyMetrics metrics) {
+    /** {@code metadata} and {@code storage} are the ones {@code local} runs on. */
+    public ProxyRegistry(Registry local, MetadataStore metadata, StorageDriver storage, List<Upstream> upstreams,
+                         ProxyMetrics metrics) {
         this.local = local;
+        this.metadata = metadata;
+        this.storage = storage;
         this.upstreams = upstreams.stream().filter(Upstream::enabled).map(UpstreamClient::new).toList();
         this.metrics = metrics;
-        this.fills = new BlobFills(local.storage(), local.metadata(), metrics);
+        this.fills = new BlobFills(storage, metadata, metrics);
         this.mirror = upstreams.stream().anyMatch(u -> u.namespace().isEmpty());
     }
 
@@ -80,8 +88,8 @@ public final class ProxyRegistry implements Registry {
     }
 
     /** Refuses an upstream fetch the caller may not trigger (it may still read what is cached). */
-    private static void checkMayFetch(String repository, String reference) {
-        if (!UpstreamFetch.allowed()) {
+    private static void checkMayFetch(Access access, String repository, String reference) {
+        if (!access.mayFetchUpstream()) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, reference + " is not cached in " + repository
                     + ", and only those who may push there can fetch it from the upstream");
         }
@@ -105,36 +113,36 @@ public final class ProxyRegistry implements Registry {
     // --- manifests ----------------------------------------------------------------------------
 
     @Override
-    public ManifestRecord manifest(String repository, String reference) {
+    public ManifestRecord manifest(String repository, String reference, Access access) {
         Target t = target(repository);
         if (t == null) {
-            return local.manifest(repository, reference);
+            return local.manifest(repository, reference, access);
         }
-        return Digest.looksLikeDigest(reference) ? byDigest(t, repository, reference) : byTag(t, repository, reference);
+        return Digest.looksLikeDigest(reference) ? byDigest(t, repository, reference, access) : byTag(t, repository, reference, access);
     }
 
-    private ManifestRecord byDigest(Target t, String repository, String reference) {
+    private ManifestRecord byDigest(Target t, String repository, String reference, Access access) {
         Digest digest = Digest.parse(reference);
-        Optional<ManifestRecord> cached = local.metadata().manifest(repository, digest);
+        Optional<ManifestRecord> cached = metadata.manifest(repository, digest);
         if (cached.isPresent()) {
             metrics.hit();
             return cached.get();
         }
-        checkMayFetch(repository, reference);
+        checkMayFetch(access, repository, reference);
         return fetchManifest(t, repository, reference, null);
     }
 
-    private ManifestRecord byTag(Target t, String repository, String tag) {
-        MetadataStore meta = local.metadata();
+    private ManifestRecord byTag(Target t, String repository, String tag, Access access) {
+        MetadataStore meta = metadata;
         Optional<ManifestRecord> cached = meta.manifestByTag(repository, tag);
         OptionalLong checked = cached.isPresent() ? meta.tagUpdatedAt(repository, tag) : OptionalLong.empty();
         long now = System.currentTimeMillis();
         boolean fresh = checked.isPresent() && now - checked.getAsLong() < t.client().upstream().tagTtl().toMillis();
-        if (cached.isPresent() && (fresh || !UpstreamFetch.allowed())) {
+        if (cached.isPresent() && (fresh || !access.mayFetchUpstream())) {
             metrics.hit();
             return cached.get();
         }
-        checkMayFetch(repository, tag);
+        checkMayFetch(access, repository, tag);
         try {
             if (cached.isPresent()) {
                 metrics.revalidation();
@@ -180,7 +188,7 @@ public final class ProxyRegistry implements Registry {
         }
         ManifestRecord record = new ManifestRecord(repository, digest, parsed.mediaType(), m.content(), parsed.artifactType(),
                 parsed.subject(), parsed.annotationsJson(), System.currentTimeMillis());
-        local.metadata().putCachedManifest(record, tag, parsed.blobs(), parsed.children());
+        metadata.putCachedManifest(record, tag, parsed.blobs(), parsed.children());
         return record;
     }
 
@@ -201,13 +209,13 @@ public final class ProxyRegistry implements Registry {
     // --- blobs --------------------------------------------------------------------------------
 
     @Override
-    public BlobContent blob(String repository, Digest digest) {
+    public BlobContent blob(String repository, Digest digest, Access access) {
         Target t = target(repository);
         if (t == null) {
-            return local.blob(repository, digest);
+            return local.blob(repository, digest, access);
         }
         try {
-            BlobContent b = local.blob(repository, digest);
+            BlobContent b = local.blob(repository, digest, access);
             metrics.hit();
             return b;
         } catch (RegistryException notCached) {
@@ -215,12 +223,12 @@ public final class ProxyRegistry implements Registry {
                 throw notCached;
             }
         }
-        if (!UpstreamFetch.allowed()) {
+        if (!access.mayFetchUpstream()) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not cached in " + repository
                     + ", and only those who may push there can fetch it from the upstream");
         }
-        OptionalLong stored = local.metadata().blobSize(digest);
-        if (stored.isPresent() && local.storage().stat(io.berth.registry.BlobLayout.blobPath(digest)).isPresent()) {
+        OptionalLong stored = metadata.blobSize(digest);
+        if (stored.isPresent() && storage.stat(io.berth.registry.BlobLayout.blobPath(digest)).isPresent()) {
             // Stored for another repository: the same bytes, but this repository may see them only if its
             // own upstream repository holds them too. Without this check a reader of the cache namespace
             // could read any blob of the registry, private ones included, by its digest.
@@ -229,7 +237,7 @@ public final class ProxyRegistry implements Registry {
         BlobFills.Fill fill = fills.fetch(t.client(), t.remote(), digest, repository);
         long size = BlobFills.sizeOf(fill, failure -> failure instanceof UpstreamException ue ? blobError(ue, digest)
                 : new RegistryException(ErrorCode.UNAVAILABLE, "fetching " + digest + " from the upstream failed"));
-        return new BlobContent(digest, size, null, null, null, fill::open);
+        return new BlobContent.Filling(digest, size, fill::open);
     }
 
     /** Links a blob already stored here once the repository's upstream confirms it holds it; BLOB_UNKNOWN if not. */
@@ -244,9 +252,9 @@ public final class ProxyRegistry implements Registry {
         if (!held) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream of " + repository);
         }
-        local.metadata().linkBlob(repository, digest, size);
+        metadata.linkBlob(repository, digest, size);
         metrics.hit();
-        return local.blob(repository, digest);
+        return local.blob(repository, digest, Access.CACHED_ONLY); // just linked: no fetch needed
     }
 
     private static RegistryException blobError(UpstreamException e, Digest digest) {
@@ -292,18 +300,47 @@ public final class ProxyRegistry implements Registry {
     }
 
     @Override
-    public StorageDriver storage() {
-        return local.storage();
+    public void checkStorage() {
+        local.checkStorage();
     }
 
     @Override
-    public MetadataStore metadata() {
-        return local.metadata();
+    public void checkDatabase() {
+        local.checkDatabase();
     }
 
     @Override
-    public Uploads uploads() {
-        return local.uploads();
+    public Uploads.Status startUpload(String repository) {
+        checkWritable(repository);
+        return local.startUpload(repository);
+    }
+
+    @Override
+    public Uploads.Status uploadStatus(String repository, String id) {
+        return local.uploadStatus(repository, id);
+    }
+
+    @Override
+    public Uploads.Status appendUpload(String repository, String id, Long rangeStart, BodySource body) {
+        checkWritable(repository);
+        return local.appendUpload(repository, id, rangeStart, body);
+    }
+
+    @Override
+    public long completeUpload(String repository, String id, Digest expected, Long rangeStart, BodySource body) {
+        checkWritable(repository);
+        return local.completeUpload(repository, id, expected, rangeStart, body);
+    }
+
+    @Override
+    public void cancelUpload(String repository, String id) {
+        local.cancelUpload(repository, id);
+    }
+
+    @Override
+    public long putBlob(String repository, Digest expected, BodySource body) {
+        checkWritable(repository);
+        return local.putBlob(repository, expected, body);
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.berth.storage.StorageDriver;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,41 +43,53 @@ public final class LocalRegistry implements Registry {
     }
 
     @Override
-    public Uploads uploads() {
-        return uploads;
-    }
-
-    @Override
     public Options options() {
         return options;
     }
 
     @Override
-    public StorageDriver storage() {
-        return storage;
+    public void checkStorage() {
+        storage.checkHealth();
     }
 
     @Override
-    public MetadataStore metadata() {
-        return metadata;
+    public void checkDatabase() {
+        metadata.checkHealth();
+    }
+
+    /** Discards abandoned uploads (maintenance); see {@link Uploads#purge}. */
+    public int purgeUploads(Duration maxAge) {
+        return uploads.purge(maxAge);
     }
 
     // --- blobs ------------------------------------------------------------------------------
 
-    /** A blob the repository may see, or BLOB_UNKNOWN. Manifests are readable through the blob route too. */
+    /**
+     * A blob the repository may see, or BLOB_UNKNOWN. Manifests are readable through the blob route too.
+     * Everything served here is held here, so {@code access} (upstream fetches) changes nothing.
+     */
     @Override
-    public BlobContent blob(String repository, Digest digest) {
+    public BlobContent blob(String repository, Digest digest, Access access) {
         OptionalLong size = metadata.linkedBlobSize(repository, digest);
         if (size.isPresent()) {
-            String path = BlobLayout.blobPath(digest);
-            Path local = storage.localPath(path).orElse(null);
-            return new BlobContent(digest, size.getAsLong(), path, local, null);
+            return stored(digest, size.getAsLong());
         }
         Optional<ManifestRecord> m = metadata.manifest(repository, digest);
         if (m.isPresent()) {
-            return new BlobContent(digest, m.get().size(), null, null, m.get().content());
+            return new BlobContent.Inline(digest, m.get().size(), m.get().content());
         }
         throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + repository);
+    }
+
+    /** A committed blob's bytes where the driver keeps them: a local file when it has one. */
+    private BlobContent stored(Digest digest, long size) {
+        String path = BlobLayout.blobPath(digest);
+        Optional<Path> local = storage.localPath(path);
+        if (local.isPresent()) {
+            return new BlobContent.LocalFile(digest, size, local.get());
+        }
+        return new BlobContent.Stored(digest, size, offset -> storage.reader(path, offset),
+                lifetime -> storage.redirectUrl(path, lifetime));
     }
 
     @Override
@@ -98,6 +111,38 @@ public final class LocalRegistry implements Registry {
             metadata.linkBlob(repository, digest, size.getAsLong());
         }
         return size;
+    }
+
+    // --- uploads ------------------------------------------------------------------------------
+
+    @Override
+    public Uploads.Status startUpload(String repository) {
+        return uploads.start(repository);
+    }
+
+    @Override
+    public Uploads.Status uploadStatus(String repository, String id) {
+        return uploads.status(repository, id);
+    }
+
+    @Override
+    public Uploads.Status appendUpload(String repository, String id, Long rangeStart, BodySource body) {
+        return uploads.append(repository, id, rangeStart, body);
+    }
+
+    @Override
+    public long completeUpload(String repository, String id, Digest expected, Long rangeStart, BodySource body) {
+        return uploads.complete(repository, id, expected, rangeStart, body);
+    }
+
+    @Override
+    public void cancelUpload(String repository, String id) {
+        uploads.cancel(repository, id);
+    }
+
+    @Override
+    public long putBlob(String repository, Digest expected, BodySource body) {
+        return uploads.putMonolithic(repository, expected, body);
     }
 
     // --- manifests --------------------------------------------------------------------------
@@ -146,7 +191,7 @@ public final class LocalRegistry implements Registry {
      * TAG_INVALID (which is for pushes). A malformed digest stays DIGEST_INVALID.
      */
     @Override
-    public ManifestRecord manifest(String repository, String reference) {
+    public ManifestRecord manifest(String repository, String reference, Access access) {
         Optional<ManifestRecord> m;
         if (Digest.looksLikeDigest(reference)) {
             m = metadata.manifest(repository, Digest.parse(reference));

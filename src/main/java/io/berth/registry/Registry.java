@@ -4,8 +4,6 @@ import io.berth.oci.Digest;
 import io.berth.oci.RegistryException;
 
 import io.berth.oci.ManifestRecord;
-import io.berth.metadata.MetadataStore;
-import io.berth.storage.StorageDriver;
 
 import java.util.List;
 import java.util.OptionalLong;
@@ -32,11 +30,11 @@ public interface Registry {
 
     Options options();
 
-    StorageDriver storage();
+    /** Throws when the storage driver cannot be reached (readiness). */
+    void checkStorage();
 
-    MetadataStore metadata();
-
-    Uploads uploads();
+    /** Throws when the metadata store cannot be reached (readiness). */
+    void checkDatabase();
 
     /**
      * The repository a request means, given the OCI {@code ns=} parameter (the upstream host a client
@@ -60,10 +58,27 @@ public interface Registry {
     default void checkWritable(String repository) {
     }
 
-    /** A blob the repository may see, or BLOB_UNKNOWN. */
-    BlobContent blob(String repository, Digest digest);
+    /** A blob the repository may see, or BLOB_UNKNOWN; {@code access} says whether a cache may fetch it. */
+    BlobContent blob(String repository, Digest digest, Access access);
 
     void deleteBlob(String repository, Digest digest);
+
+    // --- uploads (see Uploads) ---
+
+    Uploads.Status startUpload(String repository);
+
+    Uploads.Status uploadStatus(String repository, String id);
+
+    /** Appends a chunk; {@code rangeStart}, when given, must equal the bytes already received. */
+    Uploads.Status appendUpload(String repository, String id, Long rangeStart, BodySource body);
+
+    /** Takes the last chunk, verifies the digest and makes the blob visible; returns its size. */
+    long completeUpload(String repository, String id, Digest expected, Long rangeStart, BodySource body);
+
+    void cancelUpload(String repository, String id);
+
+    /** A single-request upload (POST ?digest=); returns the blob's size. */
+    long putBlob(String repository, Digest expected, BodySource body);
 
     /** Links a blob from another repository; empty when it cannot be mounted (the client then uploads). */
     OptionalLong mount(String repository, Digest digest, String from);
@@ -73,8 +88,8 @@ public interface Registry {
     /** The error for a manifest over the size limit. */
     RegistryException tooLarge();
 
-    /** A manifest by tag or digest, or MANIFEST_UNKNOWN / NAME_UNKNOWN. */
-    ManifestRecord manifest(String repository, String reference);
+    /** A manifest by tag or digest, or MANIFEST_UNKNOWN / NAME_UNKNOWN; {@code access} says whether a cache may fetch it. */
+    ManifestRecord manifest(String repository, String reference, Access access);
 
     /** Deletes a manifest (by digest, with all its tags) or untags (by tag). */
     void deleteManifest(String repository, String reference);

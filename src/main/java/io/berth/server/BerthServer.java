@@ -15,6 +15,7 @@ import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.proxy.ProxyMetrics;
 import io.berth.proxy.ProxyRegistry;
 import io.berth.registry.LocalRegistry;
+import io.berth.registry.OutageBoundary;
 import io.berth.registry.Registry;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.factory.StorageConfig;
@@ -52,6 +53,7 @@ public final class BerthServer implements AutoCloseable {
     private final BerthConfig config;
     private final StorageDriver storage;
     private final JdbcMetadataStore metadata;
+    private final LocalRegistry localRegistry;
     private final Registry registry;
     private final Metrics metrics;
     private final Server jetty;
@@ -86,10 +88,11 @@ public final class BerthServer implements AutoCloseable {
             throw e;
         }
         this.metrics = new Metrics(BuildInfo.current().version(), BuildInfo.current().revision());
-        Registry localRegistry = new LocalRegistry(storage, metadata,
+        this.localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
-        this.registry = config.upstreams().isEmpty() ? localRegistry
-                : new ProxyRegistry(localRegistry, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
+        Registry core = config.upstreams().isEmpty() ? localRegistry
+                : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
+        this.registry = new OutageBoundary(core);
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
 
@@ -108,7 +111,9 @@ public final class BerthServer implements AutoCloseable {
         Handler.Sequence routes = new Handler.Sequence(
                 new OpsHandler(registry, metrics, debugConnector),
                 new TokenEndpoint(access),
-                new AdminApi(registry, access),
+                // The admin API answers a database outage in its own words ("database unavailable"), as it does
+                // for its account queries, so it takes the core without the boundary that would reword it.
+                new AdminApi(core, access),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect()));
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
@@ -300,7 +305,7 @@ public final class BerthServer implements AutoCloseable {
         long every = Math.max(1, config.uploadPurgeInterval().toSeconds());
         maintenance.scheduleWithFixedDelay(() -> {
             try {
-                int n = registry.uploads().purge(config.uploadPurgeAge());
+                int n = purgeUploads(config.uploadPurgeAge());
                 if (n > 0) {
                     LOG.info("purged {} abandoned uploads older than {}", n, config.uploadPurgeAge());
                 }
@@ -327,6 +332,16 @@ public final class BerthServer implements AutoCloseable {
 
     public Registry registry() {
         return registry;
+    }
+
+    /** Discards uploads started before {@code maxAge} ago; returns how many (maintenance, and tests). */
+    public int purgeUploads(java.time.Duration maxAge) {
+        return localRegistry.purgeUploads(maxAge);
+    }
+
+    /** The metadata store the registry runs on. */
+    public MetadataStore metadata() {
+        return metadata;
     }
 
     public void join() throws InterruptedException {

@@ -90,7 +90,7 @@ class JwtTamperingTest {
 
     @Test
     void expiredWrongAudienceAndWrongIssuerAreRefused() {
-        AccessStore store = ((io.berth.metadata.jdbc.JdbcMetadataStore) server.server().registry().metadata()).accessStore();
+        AccessStore store = ((io.berth.metadata.jdbc.JdbcMetadataStore) server.server().metadata()).accessStore();
         Scope pull = Scope.parseAll(List.of("repository:admin/app:pull")).getFirst();
         Clock past = Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC);
         String binding = TokenService.passwordBinding(store.user("admin").orElseThrow().passwordHash());

@@ -110,7 +110,7 @@ class UploadApiTest extends ApiTestBase {
     void abandonedUploadsArePurged() {
         String location = start(repo());
         patch(location, "0-2", "abc");
-        int purged = server.server().registry().uploads().purge(java.time.Duration.ZERO);
+        int purged = server.server().purgeUploads(java.time.Duration.ZERO);
         assertThat(purged).isGreaterThanOrEqualTo(1);
         assertError(http.get(location), 404, "BLOB_UPLOAD_UNKNOWN");
         String id = location.substring(location.lastIndexOf('/') + 1);
