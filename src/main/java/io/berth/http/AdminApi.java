@@ -25,6 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,6 +47,9 @@ import java.util.Set;
 public final class AdminApi extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     public static final String PREFIX = "/api/v1/";
+    /** The OpenAPI 3.1 document describing this API (the resource openapi.json beside this class; OpenApiTest holds it true). */
+    public static final String OPENAPI = PREFIX + "openapi.json";
+    private static final byte[] OPENAPI_DOCUMENT = openApiDocument();
 
     private final Registry registry;
     private final AccessService access;
@@ -64,6 +69,12 @@ public final class AdminApi extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         try {
             RequestTarget.check(request);
+            // The API's own description is served to anyone, before authentication: it is the same for every
+            // registry (it ships in the jar, like docs/api.md) and names no user, namespace or repository.
+            if (path.equals(OPENAPI) && (ex.method.equals("GET") || ex.method.equals("HEAD"))) {
+                ex.sendBytes(200, "application/json", OPENAPI_DOCUMENT.clone());
+                return true;
+            }
             Principal p = caller(ex);
             requireReadOnlyForRobots(ex, p);
             List<String> seg = List.of(path.substring(PREFIX.length()).split("/"));
@@ -553,6 +564,17 @@ public final class AdminApi extends Handler.Abstract {
     }
 
     // --- helpers ------------------------------------------------------------------------------
+
+    private static byte[] openApiDocument() {
+        try (InputStream in = AdminApi.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the build");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** {@code ?force=true} deletes a namespace (or user) together with its repositories. */
     private static boolean force(Exchange ex) {
