@@ -14,6 +14,7 @@ import io.berth.auth.TokenScope;
 import io.berth.metadata.MetadataUnavailableException;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.Names;
+import io.berth.registry.Access;
 import io.berth.registry.Registry;
 import io.berth.oci.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
@@ -504,7 +505,7 @@ public final class AdminApi extends Handler.Abstract {
         switch (ex.method) {
             case "GET" -> {
                 Map<String, Object> out = repoJson(info.get(), registry);
-                out.put("tagNames", registry.tags(name, null, 1000));
+                out.put("tagNames", registry.tags(name, null, 1000, Access.CACHED_ONLY));
                 out.put("actions", actions.stream().map(Action::wire).toList());
                 ex.sendJson(200, out);
             }

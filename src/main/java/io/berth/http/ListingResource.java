@@ -62,7 +62,7 @@ final class ListingResource {
     void tags(Exchange ex, Route route) {
         requireGet(ex);
         int limit = Pagination.limit(ex, Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1);
-        List<String> fetched = registry.tags(route.repository(), ex.query("last"), limit == 0 ? 0 : limit + 1);
+        List<String> fetched = registry.tags(route.repository(), ex.query("last"), limit == 0 ? 0 : limit + 1, ex.access);
         List<String> page = Pagination.page(ex, fetched, limit, "/v2/" + route.repository() + "/tags/list", s -> s);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", route.repository());

@@ -273,10 +273,11 @@ public final class ProxyRegistry implements Registry {
     // --- listings -----------------------------------------------------------------------------
 
     @Override
-    public List<String> tags(String repository, String last, int limit) {
+    public List<String> tags(String repository, String last, int limit, Access access) {
         Target t = target(repository);
-        if (t == null || limit == 0) {
-            return local.tags(repository, last, limit);
+        if (t == null || limit == 0 || !access.mayFetchUpstream()) {
+            // Callers who may not trigger upstream requests (fetchers: writers) list what the cache holds.
+            return local.tags(repository, last, limit, access);
         }
         try {
             String q = "?n=" + Math.min(limit, 10_000) + (last == null ? "" : "&last=" + java.net.URLEncoder.encode(last, java.nio.charset.StandardCharsets.UTF_8));
@@ -288,7 +289,7 @@ public final class ProxyRegistry implements Registry {
         } catch (UpstreamException e) {
             metrics.upstreamError();
             // The upstream is down: list what the cache holds.
-            return local.tags(repository, last, limit);
+            return local.tags(repository, last, limit, access);
         }
     }
 

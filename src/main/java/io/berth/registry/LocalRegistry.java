@@ -229,7 +229,7 @@ public final class LocalRegistry implements Registry {
      * (one primary-key lookup) on every request, so a change made by any node is seen at once.
      */
     @Override
-    public List<String> tags(String repository, String last, int limit) {
+    public List<String> tags(String repository, String last, int limit, Access access) {
         OptionalLong version = metadata.tagVersion(repository);
         if (version.isEmpty()) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known to the registry");

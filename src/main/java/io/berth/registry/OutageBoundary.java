@@ -95,9 +95,9 @@ public final class OutageBoundary implements Registry {
     }
 
     @Override
-    public List<String> tags(String repository, String last, int limit) {
+    public List<String> tags(String repository, String last, int limit, Access access) {
         try {
-            return core.tags(repository, last, limit);
+            return core.tags(repository, last, limit, access);
         } catch (StorageException | MetadataUnavailableException e) {
             throw unavailable(e);
         }

@@ -94,8 +94,11 @@ public interface Registry {
     /** Deletes a manifest (by digest, with all its tags) or untags (by tag). */
     void deleteManifest(String repository, String reference);
 
-    /** One page of tags; {@code limit} 0 gives an empty list. NAME_UNKNOWN when the repository is unknown. */
-    List<String> tags(String repository, String last, int limit);
+    /**
+     * One page of tags; {@code limit} 0 gives an empty list. NAME_UNKNOWN when the repository is unknown.
+     * A cached repository asks its upstream only when {@code access} allows upstream fetches.
+     */
+    List<String> tags(String repository, String last, int limit, Access access);
 
     List<String> catalog(String last, int limit);
 

@@ -209,6 +209,11 @@ class ProxyTest {
         HttpResponse<byte[]> warm = reader.get("/v2/r2/team/tool/manifests/1");
         assertThat(warm.statusCode()).isEqualTo(200);
         assertThat(Http.sha256(warm.body())).isEqualTo(digest);
+
+        // Listing tags asks the upstream too, so a reader lists what the cache holds; a writer sees the upstream's.
+        up.http().pushImage("team/tool", "2", "{}".getBytes(), "l".getBytes());
+        assertThat(Http.json(reader.get("/v2/r2/team/tool/tags/list")).path("tags").toString()).isEqualTo("[\"1\"]");
+        assertThat(Http.json(admin.get("/v2/r2/team/tool/tags/list")).path("tags").toString()).isEqualTo("[\"1\",\"2\"]");
     }
 
     @Test
