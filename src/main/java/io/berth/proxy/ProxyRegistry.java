@@ -88,9 +88,9 @@ public final class ProxyRegistry implements Registry {
     }
 
     /** Refuses an upstream fetch the caller may not trigger (it may still read what is cached). */
-    private static void checkMayFetch(Access access, String repository, String reference) {
+    private static void checkMayFetch(Access access, ErrorCode unknown, String what, String repository) {
         if (!access.mayFetchUpstream()) {
-            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, reference + " is not cached in " + repository
+            throw new RegistryException(unknown, what + " is not cached in " + repository
                     + ", and only those who may push there can fetch it from the upstream");
         }
     }
@@ -128,7 +128,7 @@ public final class ProxyRegistry implements Registry {
             metrics.hit();
             return cached.get();
         }
-        checkMayFetch(access, repository, reference);
+        checkMayFetch(access, ErrorCode.MANIFEST_UNKNOWN, reference, repository);
         return fetchManifest(t, repository, reference, null);
     }
 
@@ -142,7 +142,7 @@ public final class ProxyRegistry implements Registry {
             metrics.hit();
             return cached.get();
         }
-        checkMayFetch(access, repository, tag);
+        checkMayFetch(access, ErrorCode.MANIFEST_UNKNOWN, tag, repository);
         try {
             if (cached.isPresent()) {
                 metrics.revalidation();
@@ -223,10 +223,7 @@ public final class ProxyRegistry implements Registry {
                 throw notCached;
             }
         }
-        if (!access.mayFetchUpstream()) {
-            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not cached in " + repository
-                    + ", and only those who may push there can fetch it from the upstream");
-        }
+        checkMayFetch(access, ErrorCode.BLOB_UNKNOWN, "blob " + digest, repository);
         OptionalLong stored = metadata.blobSize(digest);
         if (stored.isPresent() && storage.stat(io.berth.registry.BlobLayout.blobPath(digest)).isPresent()) {
             // Stored for another repository: the same bytes, but this repository may see them only if its

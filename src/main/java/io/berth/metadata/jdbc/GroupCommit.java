@@ -131,7 +131,7 @@ final class GroupCommit implements AutoCloseable {
                 c.commit();
                 listener.committed(group.size(), committed);
             } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(c);
+                Sql.rollbackQuietly(c);
                 failAll(group, e);
                 return;
             } finally {
@@ -186,14 +186,6 @@ final class GroupCommit implements AutoCloseable {
     private static void failAll(List<Pending<?>> group, Throwable e) {
         for (Pending<?> p : group) {
             p.done.completeExceptionally(p.failure != null ? p.failure : e);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool discards it and the transaction dies with it
         }
     }
 

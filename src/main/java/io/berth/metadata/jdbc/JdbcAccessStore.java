@@ -466,11 +466,8 @@ final class JdbcAccessStore implements AccessStore {
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         if (prefix != null) {
-            // Byte-order range: "team" and "team/..." but not "teamx" ('0' follows '/').
-            where.append(" AND (r.name = ? OR (r.name > ? AND r.name < ?))");
-            args.add(prefix);
-            args.add(prefix + "/");
-            args.add(prefix + "0");
+            where.append(" AND ").append(inNamespace("r.name"));
+            args.addAll(java.util.Arrays.asList(namespaceArgs(prefix)));
         }
         if (last != null) {
             where.append(" AND r.name > ?");
