@@ -37,8 +37,18 @@ class ArchitectureTest {
     void theVocabularyDependsOnNothingOfBerths() {
         noClasses().that().resideInAPackage("io.berth.oci..")
                 .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.http..",
+                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..")
+                .check(berth);
+    }
+
+    @Test
+    void eventsAreVocabularyForTheirSinks() {
+        // What happened is said in the format's words; the sinks (statistics, notifications) depend on it, never the reverse.
+        noClasses().that().resideInAPackage("io.berth.events")
+                .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
-                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..")
+                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..", "org.eclipse.jetty..")
                 .check(berth);
     }
 

@@ -3,6 +3,9 @@ package io.berth.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.berth.auth.AccessService;
 import io.berth.auth.Action;
+import io.berth.auth.Principal;
+import io.berth.events.EventSink;
+import io.berth.events.RegistryEvent;
 import io.berth.metadata.MetadataUnavailableException;
 import io.berth.oci.ErrorCode;
 import io.berth.registry.Registry;
@@ -17,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +40,13 @@ public final class Api extends Handler.Abstract {
     private final Guard guard;
     private final AccessService access;
     private final Registry registry;
+    private final EventSink events;
 
     /** {@code access} null (or disabled) runs an open registry. */
-    public Api(Registry registry, AccessService access, Metrics metrics, org.eclipse.jetty.io.ByteBufferPool pool, boolean redirects) {
+    public Api(Registry registry, AccessService access, Metrics metrics, org.eclipse.jetty.io.ByteBufferPool pool, boolean redirects,
+               EventSink events) {
         this.metrics = metrics;
+        this.events = events;
         this.access = access;
         this.registry = registry;
         this.guard = new Guard(access);
@@ -78,6 +85,7 @@ public final class Api extends Handler.Abstract {
                     || guard.canPush(ex, route.repository()));
             dispatch(ex, route);
             audit(ex, route);
+            publish(ex, route);
         } catch (RegistryException e) {
             sendError(ex, e);
         } catch (MetadataUnavailableException e) {
@@ -125,6 +133,20 @@ public final class Api extends Handler.Abstract {
             access.audit().record(ex.caller.principal().name(), action, route.repository() + (route.kind() == Route.Kind.BLOB ? "@" : ":")
                     + route.reference(), Request.getRemoteAddr(ex.request), true, null);
         }
+    }
+
+    /** What the request did, for the event sinks (statistics, notifications, webhooks); only what succeeded. */
+    private void publish(Exchange ex, Route route) {
+        Exchange.Happened h = ex.happened;
+        if (h == null || events == EventSink.NONE || ex.response.getStatus() >= 400) {
+            return;
+        }
+        Request r = ex.request;
+        Principal who = ex.caller.principal();
+        events.publish(new RegistryEvent(h.action(), h.target(), route.repository(), h.digest(), h.mediaType(), h.size(), h.tag(),
+                h.from(), ex.caller.isAnonymous() ? null : who.name(),
+                new RegistryEvent.RequestInfo(Request.getRemoteAddr(r), r.getHttpURI().getAuthority(), ex.method,
+                        ex.header(HttpHeader.USER_AGENT)), Instant.now()));
     }
 
     static RegistryException methodNotAllowed(Exchange ex) {

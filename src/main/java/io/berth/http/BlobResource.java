@@ -1,5 +1,7 @@
 package io.berth.http;
 
+import io.berth.events.RegistryEvent.Action;
+import io.berth.events.RegistryEvent.Target;
 import io.berth.registry.BlobContent;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
@@ -23,6 +25,7 @@ import java.util.regex.Pattern;
  * answered 307 to a short-lived signed URL, so the bytes flow from the store, not through Berth.
  */
 final class BlobResource {
+    private static final String OCTET_STREAM = "application/octet-stream";
     private static final Pattern SINGLE_RANGE = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
     /** registry:2's lifetime for redirect URLs: long enough for a slow pull to start, short enough to leak little. */
     static final Duration REDIRECT_LIFETIME = Duration.ofMinutes(20);
@@ -45,6 +48,7 @@ final class BlobResource {
             case "GET", "HEAD" -> get(ex, route.repository(), digest);
             case "DELETE" -> {
                 registry.deleteBlob(route.repository(), digest);
+                ex.happened(Action.DELETE, Target.BLOB, digest, OCTET_STREAM, -1, null, null);
                 ex.sendEmpty(202);
             }
             default -> throw Api.methodNotAllowed(ex);
@@ -61,7 +65,7 @@ final class BlobResource {
         ex.setHeader(HttpHeader.ETAG, etag);
         ex.setHeader(HttpHeader.ACCEPT_RANGES, "bytes");
         ex.setHeader(HttpHeader.CACHE_CONTROL, "max-age=31536000");
-        ex.setHeader(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+        ex.setHeader(HttpHeader.CONTENT_TYPE, OCTET_STREAM);
         if (etag.equals(ex.header(HttpHeader.IF_NONE_MATCH))) {
             ex.sendEmpty(304);
             return;
@@ -92,6 +96,9 @@ final class BlobResource {
             ex.response.write(true, null, ex.callback);
             return;
         }
+        if (status == 200) { // a resumed pull (206) is the same pull continuing
+            ex.happened(Action.PULL, Target.BLOB, digest, OCTET_STREAM, size, null, null);
+        }
         send(ex, blob, start, length);
     }
 
@@ -113,6 +120,7 @@ final class BlobResource {
         }
         ex.setHeader(HttpHeader.LOCATION, url.get().toString());
         ex.setHeader(HttpHeader.CACHE_CONTROL, "no-store"); // the URL expires; never cache the redirect itself
+        ex.happened(Action.PULL, Target.BLOB, stored.digest(), OCTET_STREAM, blob.size(), null, null);
         ex.sendEmpty(307);
         return true;
     }

@@ -2,6 +2,8 @@ package io.berth.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.events.RegistryEvent;
+import io.berth.oci.Digest;
 import io.berth.registry.BodySource;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
@@ -33,6 +35,8 @@ final class Exchange {
     io.berth.auth.Caller caller = io.berth.auth.Caller.ANONYMOUS;
     /** What this request may make the core do (set by Api from the caller's rights). */
     io.berth.registry.Access access = io.berth.registry.Access.FETCH_ALLOWED;
+    /** What the request made the registry do, recorded by its handler; Api publishes it as a RegistryEvent. */
+    Happened happened;
     /** True once the body was read to its end: the connection can then be reused after any answer. */
     boolean bodyDone;
     /** True when reading the body failed: what follows it on the connection cannot be trusted. */
@@ -43,6 +47,16 @@ final class Exchange {
         this.response = response;
         this.callback = callback;
         this.method = request.getMethod();
+    }
+
+    /** The part of a {@link io.berth.events.RegistryEvent} a handler knows; Api adds who asked and how. */
+    record Happened(RegistryEvent.Action action, RegistryEvent.Target target,
+                    Digest digest, String mediaType, long size, String tag, String from) {
+    }
+
+    void happened(RegistryEvent.Action action, RegistryEvent.Target target,
+                  Digest digest, String mediaType, long size, String tag, String from) {
+        this.happened = new Happened(action, target, digest, mediaType, size, tag, from);
     }
 
     boolean isHead() {

@@ -1,5 +1,7 @@
 package io.berth.http;
 
+import io.berth.events.RegistryEvent.Action;
+import io.berth.events.RegistryEvent.Target;
 import io.berth.oci.ManifestRecord;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
@@ -30,6 +32,9 @@ final class ManifestResource {
             case "PUT" -> put(ex, route);
             case "DELETE" -> {
                 registry.deleteManifest(route.repository(), route.reference());
+                boolean byDigest = Digest.looksLikeDigest(route.reference());
+                ex.happened(Action.DELETE, Target.MANIFEST, byDigest ? Digest.parse(route.reference()) : null, null, -1,
+                        byDigest ? null : route.reference(), null);
                 ex.sendEmpty(202);
             }
             default -> throw Api.methodNotAllowed(ex);
@@ -45,6 +50,9 @@ final class ManifestResource {
             ex.setHeader(HttpHeader.CONTENT_TYPE, m.mediaType());
             ex.sendEmpty(304);
             return;
+        }
+        if (!ex.isHead()) { // docker and podman HEAD before they GET: only the GET is a pull
+            ex.happened(Action.PULL, Target.MANIFEST, m.digest(), m.mediaType(), m.size(), tagOf(route), null);
         }
         ex.sendBytes(200, m.mediaType(), m.content());
     }
@@ -107,6 +115,12 @@ final class ManifestResource {
         if (r.subject() != null) {
             ex.setHeader("OCI-Subject", r.subject().toString());
         }
+        ex.happened(Action.PUSH, Target.MANIFEST, r.digest(), MediaTypes.base(ex.header(HttpHeader.CONTENT_TYPE)), body.length,
+                tagOf(route), null);
         ex.sendEmpty(201);
+    }
+
+    private static String tagOf(Route route) {
+        return Digest.looksLikeDigest(route.reference()) ? null : route.reference();
     }
 }

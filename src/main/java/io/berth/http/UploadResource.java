@@ -1,5 +1,7 @@
 package io.berth.http;
 
+import io.berth.events.RegistryEvent.Action;
+import io.berth.events.RegistryEvent.Target;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
 import io.berth.registry.Registry;
@@ -15,6 +17,8 @@ import java.util.regex.Pattern;
 final class UploadResource {
     /** The spec's form is "start-end"; docker-era clients may add "bytes " / "bytes=" or a "/total". */
     private static final Pattern CONTENT_RANGE = Pattern.compile("^(?:bytes[ =])?(\\d+)-(\\d+)(?:/(?:\\d+|\\*))?$");
+
+    private static final String OCTET_STREAM = "application/octet-stream";
 
     private final Registry registry;
     private final Metrics metrics;
@@ -39,6 +43,7 @@ final class UploadResource {
             OptionalLong size = from != null && guard.canPull(ex, from)
                     ? registry.mount(repository, digest, from) : OptionalLong.empty();
             if (size.isPresent()) {
+                ex.happened(Action.MOUNT, Target.BLOB, digest, OCTET_STREAM, size.getAsLong(), null, from);
                 blobCreated(ex, repository, digest);
                 return;
             }
@@ -48,8 +53,9 @@ final class UploadResource {
         if (digestParam != null) {
             Digest digest = Digest.parse(digestParam);
             long began = System.nanoTime();
-            registry.putBlob(repository, digest, ex.body());
+            long size = registry.putBlob(repository, digest, ex.body());
             metrics.uploaded(ex.bytesRead, System.nanoTime() - began);
+            ex.happened(Action.PUSH, Target.BLOB, digest, OCTET_STREAM, size, null, null);
             blobCreated(ex, repository, digest);
             return;
         }
@@ -82,8 +88,9 @@ final class UploadResource {
                     }
                     Digest digest = Digest.parse(digestParam);
                     long began = System.nanoTime();
-                    registry.completeUpload(repository, id, digest, rangeStart(ex), ex.body());
+                    long size = registry.completeUpload(repository, id, digest, rangeStart(ex), ex.body());
                     metrics.uploaded(ex.bytesRead, System.nanoTime() - began);
+                    ex.happened(Action.PUSH, Target.BLOB, digest, OCTET_STREAM, size, null, null);
                     blobCreated(ex, repository, digest);
                 }
                 case "DELETE" -> {

@@ -6,6 +6,7 @@ import io.berth.config.ConfigException;
 import io.berth.http.AdminApi;
 import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
+import io.berth.events.EventSink;
 import io.berth.http.Api;
 import io.berth.http.Metrics;
 import io.berth.http.OpsHandler;
@@ -39,6 +40,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,8 @@ public final class BerthServer implements AutoCloseable {
         this.registry = new OutageBoundary(core);
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
+        // What clients did, for whoever listens (usage statistics, notifications, webhooks).
+        EventSink events = EventSink.fanOut(List.of());
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -114,7 +118,7 @@ public final class BerthServer implements AutoCloseable {
                 // The admin API answers a database outage in its own words ("database unavailable"), as it does
                 // for its account queries, so it takes the core without the boundary that would reword it.
                 new AdminApi(core, access),
-                new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect()));
+                new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events));
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
