@@ -146,12 +146,26 @@ final class BlobResource {
         }
     }
 
+    /**
+     * The blob's bytes failed before any reached the client (a cache fill the upstream answered with
+     * wrong bytes, a store that stopped answering): a spec error the client can retry, not Jetty's 500.
+     * Once bytes were sent, only cutting the connection tells the client.
+     */
+    private static void failed(Exchange ex, Throwable failure) {
+        if (ex.response.isCommitted()) {
+            ex.callback.failed(failure);
+            return;
+        }
+        ex.response.getHeaders().remove(HttpHeader.CONTENT_LENGTH);
+        Api.sendError(ex, new RegistryException(ErrorCode.UNAVAILABLE, "the blob could not be read; try again shortly"));
+    }
+
     private void send(Exchange ex, BlobContent blob, long start, long length) {
         long began = System.nanoTime();
         Callback done = Callback.from(() -> {
             metrics.pulled(length, System.nanoTime() - began);
             ex.callback.succeeded();
-        }, ex.callback::failed);
+        }, failure -> failed(ex, failure));
         switch (blob) {
             case BlobContent.LocalFile f -> {
                 if (FileRegionSender.trySend(ex, f.path(), start, length, done)) {

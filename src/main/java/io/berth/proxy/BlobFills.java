@@ -2,10 +2,10 @@ package io.berth.proxy;
 
 import io.berth.metadata.MetadataStore;
 import io.berth.registry.BlobLayout;
+import io.berth.registry.Uploads;
 import io.berth.oci.Digest;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageException;
-import io.berth.storage.StorageWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,10 +15,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +37,7 @@ final class BlobFills {
     private final StorageDriver storage;
     private final MetadataStore metadata;
     private final ProxyMetrics metrics;
+    private final Uploads uploads;
     /**
      * Fills in flight by upstream repository and digest, not by digest alone: a client of one cached
      * repository must never be handed bytes that another repository's upstream sent (its own upstream
@@ -52,13 +52,14 @@ final class BlobFills {
         this.storage = storage;
         this.metadata = metadata;
         this.metrics = metrics;
+        this.uploads = new Uploads(storage, metadata, Clock.systemUTC());
     }
 
     /** One blob being fetched. */
     final class Fill {
         final Key key;
         final Digest digest;
-        final String tempPath = BlobLayout.uploadDataPath("proxy-" + UUID.randomUUID());
+        final Uploads.Incoming incoming;
         final CompletableFuture<Long> size = new CompletableFuture<>();
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final Set<String> repositories = ConcurrentHashMap.newKeySet();
@@ -67,6 +68,7 @@ final class BlobFills {
         Fill(Key key) {
             this.key = key;
             this.digest = key.digest();
+            this.incoming = uploads.receive(digest);
         }
 
         synchronized void progressed(long total) {
@@ -101,7 +103,7 @@ final class BlobFills {
 
         /** A stream of the blob's bytes, following the fill as it grows. */
         InputStream open() {
-            Path local = storage.localPath(tempPath).orElse(null);
+            Path local = storage.localPath(incoming.dataPath()).orElse(null);
             if (local == null) {
                 // A remote store cannot be read while it is written: wait for the fill, then read it.
                 done.join();
@@ -126,48 +128,41 @@ final class BlobFills {
         return fill;
     }
 
+    /**
+     * Fetches, then commits through the uploads' own path (hash while writing, verify, fsync, move under
+     * the digest, link): a fill is an upload whose client is the upstream.
+     */
     private void run(Fill f, UpstreamClient client, String remote) {
-        try {
+        try (Uploads.Incoming in = f.incoming) {
             UpstreamClient.Blob blob = client.getBlob(remote, f.digest.toString());
             f.size.complete(blob.size());
-            MessageDigest hasher = f.digest.newHasher();
-            long total = 0;
-            StorageWriter w = storage.writer(f.tempPath, false);
-            try (InputStream in = blob.body()) {
+            try (InputStream body = blob.body()) {
                 byte[] buf = new byte[256 * 1024];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    hasher.update(buf, 0, n);
-                    w.write(ByteBuffer.wrap(buf, 0, n));
-                    total += n;
-                    f.progressed(total);
+                for (int n; (n = body.read(buf)) > 0; ) {
+                    in.write(ByteBuffer.wrap(buf, 0, n));
+                    f.progressed(in.size());
                     metrics.upstreamBytes(n);
                 }
-                Digest actual = Digest.of(f.digest.algorithm(), hasher.digest());
-                if (!actual.equals(f.digest) || (blob.size() >= 0 && total != blob.size())) {
-                    throw new IOException("upstream sent " + total + " bytes with digest " + actual + " for " + f.digest);
-                }
-                w.commit();
-            } catch (IOException | RuntimeException e) {
-                w.cancel();
-                throw e;
             }
-            storage.move(f.tempPath, BlobLayout.blobPath(f.digest));
-            for (String repository : f.repositories) {
-                metadata.linkBlob(repository, f.digest, total);
-            }
+            Set<String> linked = Set.copyOf(f.repositories);
+            long total = in.complete(blob.size(), linked);
             f.succeeded(total);
+            // Clients that joined while the fill was linking check done only after registering: link them here.
+            for (String repository : f.repositories) {
+                if (!linked.contains(repository)) {
+                    metadata.linkBlob(repository, f.digest, total);
+                }
+            }
         } catch (Exception e) {
             metrics.upstreamError();
             LOG.warn("fetching {} from {} failed: {}", f.digest, client.upstream(), e.getMessage());
             f.size.completeExceptionally(e);
             f.done.completeExceptionally(e);
-            storage.delete(f.tempPath.substring(0, f.tempPath.lastIndexOf('/')));
             synchronized (f) {
                 f.notifyAll();
             }
         } finally {
             inFlight.remove(f.key);
-            storage.delete(f.tempPath.substring(0, f.tempPath.lastIndexOf('/')));
         }
     }
 

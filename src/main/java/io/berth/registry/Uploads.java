@@ -12,10 +12,12 @@ import io.berth.storage.StorageWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -122,20 +124,80 @@ public final class Uploads {
 
     /** A single-request upload (POST ?digest= with the body): no session row, one pass over the bytes. */
     public long putMonolithic(String repository, Digest expected, BodySource body) {
-        Session s = new Session(UUID.randomUUID().toString(), repository);
-        try {
-            write(s, body, true);
-            Digest actual = "sha256".equals(expected.algorithm())
-                    ? Digest.of("sha256", s.sha256.digest())
-                    : rehash(uploadData(s.id), expected.algorithm());
-            if (!actual.equals(expected)) {
-                throw new RegistryException(ErrorCode.DIGEST_INVALID,
-                        "digest mismatch: the uploaded content has digest " + actual + ", not " + expected);
+        try (Incoming in = receive(expected)) {
+            body.forEachChunk(in::write);
+            return in.complete(-1, List.of(repository));
+        }
+    }
+
+    /**
+     * A blob arriving from elsewhere than an upload session (a single-request upload, a pull-through
+     * cache's fill), committed exactly as an upload is: hashed as it is written, verified, made durable,
+     * moved under its digest, then linked. Until {@link #complete} succeeds nothing of it is visible;
+     * closing it without completing discards the bytes.
+     */
+    public Incoming receive(Digest expected) {
+        return new Incoming(expected);
+    }
+
+    /** See {@link #receive}. One writer thread; {@link #size} may be read from any thread. */
+    public final class Incoming implements AutoCloseable {
+        private final Digest expected;
+        private final Session s = new Session(UUID.randomUUID().toString(), null);
+        private final StorageWriter writer;
+        private final MessageDigest hasher;
+        private volatile long size;
+        private boolean completed;
+
+        private Incoming(Digest expected) {
+            this.expected = expected;
+            this.hasher = expected.newHasher();
+            this.writer = storage.writer(uploadData(s.id), false);
+        }
+
+        /** Where the bytes are while they arrive (a cache fill lets waiting clients read them from there). */
+        public String dataPath() {
+            return uploadData(s.id);
+        }
+
+        public long size() {
+            return size;
+        }
+
+        public void write(ByteBuffer buf) {
+            int len = buf.remaining();
+            hasher.update(buf.duplicate());
+            writer.write(buf);
+            size += len;
+        }
+
+        /**
+         * Verifies the digest (and {@code expectedSize}, when not negative), makes the bytes durable,
+         * moves them under the digest and links the blob to each of {@code repositories}. Returns the size.
+         */
+        public long complete(long expectedSize, Iterable<String> repositories) {
+            Digest actual = Digest.of(expected.algorithm(), hasher.digest());
+            if (!actual.equals(expected) || (expectedSize >= 0 && expectedSize != size)) {
+                throw new RegistryException(ErrorCode.DIGEST_INVALID, actual.equals(expected)
+                        ? "size mismatch: the content has " + size + " bytes, not " + expectedSize
+                        : "digest mismatch: the content has digest " + actual + ", not " + expected);
             }
+            writer.commit();
+            s.offset = size;
             moveIntoPlace(s, expected);
-            metadata.linkBlob(repository, expected, s.offset);
-            return s.offset;
-        } finally {
+            for (String repository : repositories) {
+                metadata.linkBlob(repository, expected, size);
+            }
+            completed = true;
+            return size;
+        }
+
+        @Override
+        public void close() {
+            if (!completed) {
+                writer.cancel();
+            }
+            writer.close();
             storage.delete(BlobLayout.uploadDirectory(s.id));
         }
     }
