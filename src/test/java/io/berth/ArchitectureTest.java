@@ -91,6 +91,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void theWebUiReadsAndWritesOnlyThroughTheCoreAndTheServices() {
+        // Pages call the same Registry and admin services as the APIs: no SQL, no driver, no handler of the APIs.
+        noClasses().that().resideInAPackage("io.berth.ui..")
+                .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "io.berth.metadata.jdbc..", "com.zaxxer..",
+                        "io.berth.storage..", "io.berth.http..")
+                .check(berth);
+        noClasses().that().resideOutsideOfPackages("io.berth.ui..", "io.berth.server..")
+                .should().dependOnClassesThat().resideInAPackage("io.berth.ui..")
+                .check(berth);
+    }
+
+    @Test
     void onlyTheAssemblyKnowsEveryPart() {
         // cli → server → http → (auth, registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
         noClasses().that().resideOutsideOfPackages("io.berth.cli..", "io.berth.server..")

@@ -19,6 +19,7 @@ import io.berth.registry.LocalRegistry;
 import io.berth.registry.OutageBoundary;
 import io.berth.registry.Registry;
 import io.berth.storage.StorageDriver;
+import io.berth.ui.WebUi;
 import io.berth.storage.factory.StorageConfig;
 import io.berth.storage.factory.StorageDrivers;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
@@ -118,7 +119,8 @@ public final class BerthServer implements AutoCloseable {
                 // The admin API answers a database outage in its own words ("database unavailable"), as it does
                 // for its account queries, so it takes the core without the boundary that would reword it.
                 new AdminApi(core, access),
-                new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events));
+                new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events),
+                new WebUi()); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
