@@ -453,6 +453,93 @@ public abstract class MetadataStoreContract {
         store.checkHealth();
     }
 
+    // --- browsing (the web UI's queries) ------------------------------------------------------
+
+    private RepositoryBrowser browser() {
+        return ((JdbcMetadataStore) store).browser();
+    }
+
+    @Test
+    void theBrowserListsOnlyReadableNamespacesByKeysWithTagCounts() {
+        Digest layer = blob("browse-layer");
+        for (String repo : List.of("alpha/web", "alpha/db", "beta/app", "gamma", "al_pha/x")) {
+            store.linkBlob(repo, layer, 7);
+            store.putManifest(manifest(repo, "m-" + repo, null, null), "v1", List.of(layer), List.of());
+        }
+        store.putManifest(manifest("alpha/web", "m2", null, null), "v2", List.of(layer), List.of());
+        RepositoryBrowser.Readable alphaAndGamma = RepositoryBrowser.Readable.only(Set.of("alpha", "gamma"));
+
+        assertThat(browser().repositories(alphaAndGamma, null, null, 10)).extracting(RepositoryBrowser.RepositoryRow::name)
+                .containsExactly("alpha/db", "alpha/web", "gamma");
+        assertThat(browser().repositories(alphaAndGamma, null, null, 10).get(1).tags()).isEqualTo(2);
+        assertThat(browser().repositories(alphaAndGamma, null, "alpha/db", 1)).extracting(RepositoryBrowser.RepositoryRow::name)
+                .containsExactly("alpha/web");
+        assertThat(browser().repositories(RepositoryBrowser.Readable.EVERYTHING, null, null, 10)).hasSize(5);
+        assertThat(browser().repositories(RepositoryBrowser.Readable.only(Set.of()), null, null, 10)).isEmpty();
+        // A search for "_" means the character, not LIKE's wildcard; and it never reaches past what is readable.
+        assertThat(browser().repositories(RepositoryBrowser.Readable.EVERYTHING, "l_p", null, 10))
+                .extracting(RepositoryBrowser.RepositoryRow::name).containsExactly("al_pha/x");
+        assertThat(browser().repositories(alphaAndGamma, "app", null, 10)).isEmpty();
+    }
+
+    @Test
+    void theBrowserPagesTagsByNameAndByPushTimeWithTheirContentSize() {
+        Digest config = blob("c");
+        Digest layer = blob("l");
+        store.linkBlob("team/app", config, 100);
+        store.linkBlob("team/app", layer, 1000);
+        ManifestRecord image = manifest("team/app", "img", null, null);
+        for (String tag : List.of("a", "b", "c", "d")) {
+            store.putManifest(image, tag, List.of(config, layer), List.of());
+        }
+        store.touchTag("team/app", "a", 4_000);
+        store.touchTag("team/app", "b", 2_000);
+        store.touchTag("team/app", "c", 3_000);
+        store.touchTag("team/app", "d", 3_000);
+        ManifestRecord index = manifest("team/app", "idx", null, null);
+        store.putManifest(index, "multi", List.of(), List.of(image.digest()));
+        store.touchTag("team/app", "multi", 1_000);
+
+        var byName = browser().tags("team/app", RepositoryBrowser.TagOrder.NAME, null, 2);
+        assertThat(byName).extracting(RepositoryBrowser.TagRow::tag).containsExactly("a", "b");
+        assertThat(byName.getFirst().contentBytes()).isEqualTo(1100);
+        assertThat(byName.getFirst().manifestSize()).isEqualTo(image.size());
+        assertThat(browser().tags("team/app", RepositoryBrowser.TagOrder.NAME, byName.get(1).cursor(RepositoryBrowser.TagOrder.NAME), 10))
+                .extracting(RepositoryBrowser.TagRow::tag).containsExactly("c", "d", "multi");
+
+        var recent = browser().tags("team/app", RepositoryBrowser.TagOrder.RECENT, null, 2);
+        assertThat(recent).extracting(RepositoryBrowser.TagRow::tag).containsExactly("a", "c");
+        assertThat(browser().tags("team/app", RepositoryBrowser.TagOrder.RECENT, recent.get(1).cursor(RepositoryBrowser.TagOrder.RECENT), 10))
+                .extracting(RepositoryBrowser.TagRow::tag).containsExactly("d", "b", "multi");
+        // An index counts its children's content.
+        assertThat(browser().tags("team/app", RepositoryBrowser.TagOrder.NAME, "d", 1).getFirst().contentBytes()).isEqualTo(1100);
+        assertThat(browser().tagCount("team/app")).isEqualTo(5);
+        assertThat(browser().tagCount("team/none")).isZero();
+    }
+
+    @Test
+    void theBrowserFindsEveryRepositoryAndTagHoldingADigestWithinWhatIsReadable() {
+        Digest shared = blob("shared-layer");
+        ManifestRecord a = manifest("pub/a", "a", null, null);
+        ManifestRecord b = manifest("priv/b", "b", null, null);
+        store.linkBlob("pub/a", shared, 5);
+        store.linkBlob("priv/b", shared, 5);
+        store.putManifest(a, "1.0", List.of(shared), List.of());
+        store.putManifest(b, "2.0", List.of(shared), List.of());
+        ManifestRecord index = manifest("pub/a", "index", null, null);
+        store.putManifest(index, "multi", List.of(), List.of(a.digest()));
+
+        assertThat(browser().containing(RepositoryBrowser.Readable.EVERYTHING, shared, 10))
+                .extracting(h -> h.repository() + ":" + h.tag() + ":" + h.via())
+                .containsExactly("priv/b:2.0:blob", "pub/a:1.0:blob");
+        assertThat(browser().containing(RepositoryBrowser.Readable.only(Set.of("pub")), shared, 10))
+                .extracting(RepositoryBrowser.Hit::repository).containsExactly("pub/a");
+        assertThat(browser().containing(RepositoryBrowser.Readable.only(Set.of("pub")), a.digest(), 10))
+                .extracting(h -> h.tag() + ":" + h.via()).containsExactlyInAnyOrder("1.0:manifest", "multi:child");
+        assertThat(browser().tagsMatching(RepositoryBrowser.Readable.only(Set.of("pub")), ".0", 10))
+                .extracting(h -> h.repository() + ":" + h.tag()).containsExactly("pub/a:1.0");
+    }
+
     // --- helpers ----------------------------------------------------------------------------
 
     protected static Digest blob(String seed) {

@@ -10,6 +10,7 @@ import static io.berth.metadata.jdbc.Sql.update;
 import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
+import io.berth.metadata.RepositoryBrowser;
 import io.berth.oci.Digest;
 
 import java.nio.file.Path;
@@ -43,6 +44,11 @@ public final class JdbcMetadataStore implements MetadataStore {
     /** The access store (users, namespaces, tokens, audit) on the same database. */
     public io.berth.auth.AccessStore accessStore() {
         return new JdbcAccessStore(sql);
+    }
+
+    /** What the web UI lists and searches, on the same database. */
+    public RepositoryBrowser browser() {
+        return new JdbcRepositoryBrowser(sql);
     }
 
     /** An embedded SQLite database in the given file (created and migrated as needed). */
@@ -93,8 +99,8 @@ public final class JdbcMetadataStore implements MetadataStore {
      */
     private void ensureRepository(Connection c, String repository, long now) throws SQLException {
         long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
-        update(c, "INSERT INTO repositories (name, created_at, tag_version) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                repository, now, tagVersion);
+        update(c, "INSERT INTO repositories (name, namespace, created_at, tag_version) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                repository, RepositoryBrowser.namespaceOf(repository), now, tagVersion);
         if (db.dialect == Dialect.POSTGRESQL) {
             exists(c, "SELECT 1 FROM repositories WHERE name = ? FOR KEY SHARE", repository);
         }

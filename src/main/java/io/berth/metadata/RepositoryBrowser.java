@@ -1,0 +1,78 @@
+package io.berth.metadata;
+
+import io.berth.oci.Digest;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the web UI lists and searches, each a single query whatever the page (no N+1), paginated by keys
+ * rather than offsets so a page deep into 100,000 repositories costs what the first does. Every method
+ * takes what the viewer may read and never returns anything outside it.
+ */
+public interface RepositoryBrowser {
+
+    /** The namespace a repository is in: its first path segment (a one-segment name is its own namespace). */
+    static String namespaceOf(String repository) {
+        int slash = repository.indexOf('/');
+        return slash < 0 ? repository : repository.substring(0, slash);
+    }
+
+    /** The namespaces a viewer may read: every one (admins, an open registry) or exactly these. */
+    record Readable(boolean everything, Set<String> namespaces) {
+        public static final Readable EVERYTHING = new Readable(true, Set.of());
+
+        public static Readable only(Set<String> namespaces) {
+            return new Readable(false, Set.copyOf(namespaces));
+        }
+
+        public boolean includes(String namespace) {
+            return everything || namespaces.contains(namespace);
+        }
+
+        public boolean nothing() {
+            return !everything && namespaces.isEmpty();
+        }
+    }
+
+    /** @param lastChange when a tag of it last moved (epoch millis), 0 when it has no tag */
+    record RepositoryRow(String name, String description, long tags, long lastChange) {
+    }
+
+    /** Repositories by name after {@code after}, whose name contains {@code contains} when given. */
+    List<RepositoryRow> repositories(Readable readable, String contains, String after, int limit);
+
+    enum TagOrder { NAME, RECENT }
+
+    /**
+     * @param contentBytes the bytes of what the manifest references (config and layers; for an index, its
+     *                     children's), as a client pulling it would download them
+     * @param updatedAt    when the tag was last pushed (epoch millis)
+     */
+    record TagRow(String tag, Digest digest, String mediaType, String artifactType, long manifestSize, long contentBytes,
+                  long updatedAt) {
+        /** The key to continue a listing after this row. */
+        public String cursor(TagOrder order) {
+            return order == TagOrder.NAME ? tag : updatedAt + ":" + tag;
+        }
+    }
+
+    /** One page of a repository's tags; {@code after} is the {@link TagRow#cursor} of the last row seen. */
+    List<TagRow> tags(String repository, TagOrder order, String after, int limit);
+
+    long tagCount(String repository);
+
+    /**
+     * Where a digest occurs, as one of {@code manifest} (the digest is the manifest's), {@code blob} (a
+     * config or layer of the manifest) or {@code child} (a platform's manifest in the index).
+     *
+     * @param tag a tag pointing at the manifest, or null for an untagged manifest
+     */
+    record Hit(String repository, String tag, Digest manifest, String via) {
+    }
+
+    List<Hit> containing(Readable readable, Digest digest, int limit);
+
+    /** Tags whose name contains {@code contains}, by repository and name. */
+    List<Hit> tagsMatching(Readable readable, String contains, int limit);
+}
