@@ -4,6 +4,7 @@ import io.berth.auth.AccessStore;
 import io.berth.auth.AdminService;
 import io.berth.auth.Principal;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ final class AuditResource implements AdminHttp.Resource {
     private static Map<String, Object> json(AccessStore.AuditEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
-        m.put("at", java.time.Instant.ofEpochMilli(e.at()).toString());
+        m.put("at", Instant.ofEpochMilli(e.at()).toString());
         m.put("actor", e.actor());
         m.put("action", e.action());
         m.put("target", e.target());

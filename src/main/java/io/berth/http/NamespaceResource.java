@@ -13,6 +13,7 @@ import java.util.Map;
 
 import static io.berth.http.AdminHttp.body;
 import static io.berth.http.AdminHttp.client;
+import static io.berth.http.AdminHttp.force;
 import static io.berth.http.AdminHttp.text;
 
 /**
@@ -49,7 +50,7 @@ final class NamespaceResource implements AdminHttp.Resource {
                     ex.sendJson(200, json(namespaces.setVisibility(caller, client(ex), name, visibility)));
                 }
                 case "DELETE" -> {
-                    namespaces.delete(caller, client(ex), name, AdminHttp.force(ex));
+                    namespaces.delete(caller, client(ex), name, force(ex));
                     ex.sendEmpty(204);
                 }
                 default -> throw Api.methodNotAllowed(ex);

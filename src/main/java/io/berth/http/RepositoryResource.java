@@ -7,6 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.berth.http.AdminHttp.body;
+import static io.berth.http.AdminHttp.client;
+import static io.berth.http.AdminHttp.text;
+
 /** {@code /api/v1/repositories} and {@code /api/v1/repositories/{name}}: the HTTP face of {@link RepositoryAdmin}. */
 final class RepositoryResource implements AdminHttp.Resource {
     private final RepositoryAdmin repositories;
@@ -38,8 +42,8 @@ final class RepositoryResource implements AdminHttp.Resource {
                 ex.sendJson(200, out);
             }
             case "PATCH" -> {
-                String description = AdminHttp.text(AdminHttp.body(ex), "description", true);
-                ex.sendJson(200, json(repositories.describe(caller, AdminHttp.client(ex), name, description)));
+                String description = text(body(ex), "description", true);
+                ex.sendJson(200, json(repositories.describe(caller, client(ex), name, description)));
             }
             default -> throw Api.methodNotAllowed(ex);
         }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.berth.http.AdminHttp.body;
 import static io.berth.http.AdminHttp.client;
 import static io.berth.http.AdminHttp.text;
 import static io.berth.http.AdminHttp.time;
@@ -26,7 +27,7 @@ final class TokenResource implements AdminHttp.Resource {
         if (path.size() == 1 && ex.method.equals("GET")) {
             ex.sendJson(200, tokens.list(caller, "true".equals(ex.query("all"))).stream().map(TokenResource::json).toList());
         } else if (path.size() == 1 && ex.method.equals("POST")) {
-            JsonNode body = AdminHttp.body(ex);
+            JsonNode body = body(ex);
             String name = text(body, "name", true);
             TokenAdmin.NewToken created = tokens.create(caller, client(ex), name, scopes(body), expiresInDays(body));
             Map<String, Object> out = json(created.token());

@@ -10,6 +10,8 @@ import java.util.Map;
 
 import static io.berth.http.AdminHttp.body;
 import static io.berth.http.AdminHttp.client;
+import static io.berth.http.AdminHttp.flag;
+import static io.berth.http.AdminHttp.force;
 import static io.berth.http.AdminHttp.text;
 
 /** {@code /api/v1/users} and {@code /api/v1/users/{name}}: the HTTP face of {@link UserAdmin}. */
@@ -41,11 +43,11 @@ final class UserResource implements AdminHttp.Resource {
             case "PATCH" -> {
                 JsonNode body = body(ex);
                 UserAdmin.Change change = new UserAdmin.Change(text(body, "password", false), text(body, "current_password", false),
-                        AdminHttp.flag(body, "admin"), AdminHttp.flag(body, "disabled"));
+                        flag(body, "admin"), flag(body, "disabled"));
                 ex.sendJson(200, json(users.update(caller, client(ex), name, change)));
             }
             case "DELETE" -> {
-                users.delete(caller, client(ex), name, AdminHttp.force(ex));
+                users.delete(caller, client(ex), name, force(ex));
                 ex.sendEmpty(204);
             }
             default -> throw Api.methodNotAllowed(ex);
