@@ -103,8 +103,19 @@ class ArchitectureTest {
     }
 
     @Test
+    void administrationKnowsNoHttp() {
+        // The admin service serves the admin API, berth user and the web UI alike: its rules see neither Jetty nor JSON.
+        noClasses().that().resideInAPackage("io.berth.auth..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..")
+                .check(berth);
+        noClasses().that().resideInAPackage("io.berth.auth..").and().haveSimpleNameContaining("Admin")
+                .should().dependOnClassesThat().resideInAnyPackage("com.fasterxml.jackson..")
+                .check(berth);
+    }
+
+    @Test
     void onlyTheAssemblyKnowsEveryPart() {
-        // cli → server → http → (auth, registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
+        // cli → server → http → auth → (registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
         noClasses().that().resideOutsideOfPackages("io.berth.cli..", "io.berth.server..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.berth.server..", "io.berth.cli..")
                 .check(berth);

@@ -27,8 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Authentication and authorization for the whole server: credentials (passwords, API tokens, bearer
- * JWTs) in, {@link Caller}s out; bearer tokens issued for the token endpoint; the audit log; and the
- * first-start bootstrap (initial admin, htpasswd users).
+ * JWTs) in, {@link Caller}s out; what a caller may do to a repository; bearer and refresh tokens issued for
+ * the token endpoint; the audit log; and the first-start bootstrap (initial admin, htpasswd users). Its
+ * parts (store, authorizer, token signer, audit writer, password hasher) stay inside this package: the
+ * registry API asks it narrow questions, and administration goes through {@link AdminService}.
  */
 public final class AccessService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessService.class);
@@ -83,23 +85,19 @@ public final class AccessService implements AutoCloseable {
         return settings;
     }
 
-    public AccessStore store() {
+    AccessStore store() {
         return store;
     }
 
-    public Authorizer authorizer() {
+    Authorizer authorizer() {
         return authorizer;
     }
 
-    public TokenService tokens() {
-        return tokens;
-    }
-
-    public AuditLog audit() {
+    AuditLog audit() {
         return audit;
     }
 
-    public Passwords passwords() {
+    Passwords passwords() {
         return passwords;
     }
 
@@ -155,12 +153,12 @@ public final class AccessService implements AutoCloseable {
         if (store.createUser("admin", passwords.hash(password), true)) {
             LOG.info("created the admin user 'admin' with the password in BERTH_ADMIN_PASSWORD");
         } else {
-            LOG.warn("BERTH_ADMIN_PASSWORD is set but no admin was created: {}", nameConflict(store, "admin"));
+            LOG.warn("BERTH_ADMIN_PASSWORD is set but no admin was created: {}", UserAdmin.nameConflict(store, "admin"));
         }
     }
 
     /** Loads bcrypt users from an htpasswd file (registry:2's format); names every entry it cannot use. */
-    public int importHtpasswd(Path file) {
+    private void importHtpasswd(Path file) {
         Htpasswd.Imported r = Htpasswd.importInto(store, file);
         if (!r.unverifiable().isEmpty()) {
             LOG.warn("htpasswd users {} cannot log in: Berth verifies only bcrypt entries, as registry:2 does; "
@@ -172,23 +170,6 @@ public final class AccessService implements AutoCloseable {
         }
         LOG.info("loaded {} users from htpasswd file {} ({} new)", r.created().size() + r.updated().size(), file, r.created().size());
         credentialsChanged();
-        return r.created().size() + r.updated().size();
-    }
-
-    /** Why a user may not be created under a name that is taken: by a user, or by a namespace (or its repositories). */
-    public static String nameConflict(AccessStore store, String name) {
-        if (store.user(name).isPresent()) {
-            return "user " + name + " already exists";
-        }
-        return "the name " + name + " is taken by the namespace " + name
-                + " (a user's name is their personal namespace); choose another name, or delete the namespace first";
-    }
-
-    /** User names double as namespace names, so they follow the repository-component grammar. */
-    public static void checkUserName(String name) {
-        if (name == null || !io.berth.oci.Names.isPathComponent(name) || name.length() > 64) {
-            throw new IllegalArgumentException("user names are 1-64 lower-case letters and digits, joined by . _ __ or - (a namespace is named after each user)");
-        }
     }
 
     // --- authentication -----------------------------------------------------------------------
@@ -216,8 +197,14 @@ public final class AccessService implements AutoCloseable {
         throw new AuthException(AuthException.Kind.INVALID, "unsupported authorization scheme", 0);
     }
 
+    /** Checks a Basic credential (base64 of "user:password", the part after "Basic "), as {@link #login} does. */
+    public Principal loginBasic(String credentials, String client) {
+        String[] up = decodeBasic(credentials);
+        return login(up[0], up[1], client);
+    }
+
     /** "user:password" from a Basic credential; malformed input is an INVALID credential. */
-    public static String[] decodeBasic(String value) {
+    private static String[] decodeBasic(String value) {
         try {
             String decoded = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
             int colon = decoded.indexOf(':');
@@ -375,15 +362,44 @@ public final class AccessService implements AutoCloseable {
         return bindings.get(passwordHash, TokenService::passwordBinding);
     }
 
-    public Optional<AccessStore.User> user(String name) {
+    Optional<AccessStore.User> user(String name) {
         return authorizer.user(name);
     }
 
     /** Drops every cached credential check and permission (after a password, role or token change). */
-    public void credentialsChanged() {
+    void credentialsChanged() {
         verifiedCredentials.invalidateAll();
         robots.invalidateAll();
         authorizer.invalidate();
+    }
+
+    // --- rights ---------------------------------------------------------------------------------
+
+    /** What the caller may do to the repository now: its live rights, narrowed to a bearer token's grants. */
+    public Set<Action> actionsOn(Caller caller, String repository) {
+        return caller.actionsOn(repository, authorizer);
+    }
+
+    /** The principal's live rights on the repository, whatever a token it presented asked for. */
+    public Set<Action> allowed(Principal p, String repository) {
+        return authorizer.allowed(p, repository);
+    }
+
+    /** Creates the repository's namespace on a first push (private, the pusher owner). */
+    public void ensureNamespace(Principal p, String repository) {
+        authorizer.ensureNamespace(p, repository);
+    }
+
+    // --- audit ----------------------------------------------------------------------------------
+
+    /** Records a successful event (a push, a pull, a token issued) in the audit log, queued and written in batches. */
+    public void recordEvent(String actor, String action, String target, String client, String detail) {
+        audit.record(actor, action, target, client, true, detail);
+    }
+
+    /** Waits until every event recorded so far is in the database (tests). */
+    public void flushAudit() {
+        audit.flush();
     }
 
     // --- token issuing ------------------------------------------------------------------------
@@ -415,8 +431,30 @@ public final class AccessService implements AutoCloseable {
         return tokens.issue(p.name(), kind, p instanceof Principal.Robot r ? r.id() : null, binding, granted);
     }
 
+    /** How long an access token lives. */
+    public Duration tokenLifetime() {
+        return tokens.lifetime();
+    }
+
+    /** A refresh token for the user (docker login's offline token), unless the user is gone. */
+    public Optional<String> issueRefreshToken(Principal.User u) {
+        return user(u.name()).map(user -> tokens.issueRefresh(user.name(), user.passwordHash()));
+    }
+
+    /**
+     * The user a refresh token stands for, as they are now; INVALID when it is expired or forged, or its user
+     * is gone, disabled or has a new password since.
+     */
+    public Principal.User refresh(String refreshToken) {
+        String username = tokens.verifyRefresh(refreshToken, name -> user(name)
+                        .filter(u -> !u.disabled()).map(AccessStore.User::passwordHash))
+                .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID, "invalid or expired refresh token", 0));
+        AccessStore.User u = user(username).orElseThrow();
+        return new Principal.User(u.name(), u.admin());
+    }
+
     /** A new API token for {@code owner}; the returned secret is shown once and stored only hashed. */
-    public String createApiToken(String owner, String name, List<TokenScope> scopes, Long expiresAt) {
+    String createApiToken(String owner, String name, List<TokenScope> scopes, Long expiresAt) {
         String secret = API_TOKEN_PREFIX + Passwords.randomSecret(32);
         store.createToken(new AccessStore.ApiToken(UUID.randomUUID().toString(), owner, name, Passwords.sha256Hex(secret),
                 scopes, expiresAt, null, clock.millis(), false));

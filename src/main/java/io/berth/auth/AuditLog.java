@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * logger. When the queue is full (the database is down for long), events are counted and dropped
  * rather than stalling requests.
  */
-public final class AuditLog implements AutoCloseable {
+final class AuditLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final Logger JSON_LINES = LoggerFactory.getLogger("berth.audit");
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * its visibility and the principal's role in it. Lookups are cached briefly: on this node changes
  * invalidate at once; other nodes of a cluster see them within {@link #CACHE_TTL}.
  */
-public final class Authorizer {
+final class Authorizer {
     static final Duration CACHE_TTL = Duration.ofSeconds(5);
 
     /** What registry:2's htpasswd auth lets every authenticated user do (delete still needs deletion enabled). */

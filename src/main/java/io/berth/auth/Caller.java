@@ -12,7 +12,7 @@ public record Caller(Principal principal, TokenService.Verified token, boolean p
 
     public static final Caller ANONYMOUS = new Caller(Principal.ANONYMOUS, null, false);
 
-    public Set<Action> actionsOn(String repository, Authorizer authorizer) {
+    Set<Action> actionsOn(String repository, Authorizer authorizer) {
         if (token == null) {
             return authorizer.allowed(principal, repository);
         }

@@ -48,7 +48,7 @@ public final class Htpasswd {
     }
 
     /** Every well-formed entry of the file, bcrypt or not. */
-    public static List<Entry> read(Path file) {
+    static List<Entry> read(Path file) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -70,7 +70,7 @@ public final class Htpasswd {
      * Loads the file's bcrypt users into the store, as {@code berth user add} would create them: an existing
      * user gets the file's password; a name that is a namespace they do not own is refused, never handed over.
      */
-    public static Imported importInto(AccessStore store, Path file) {
+    static Imported importInto(AccessStore store, Path file) {
         List<String> created = new ArrayList<>();
         List<String> updated = new ArrayList<>();
         List<String> refused = new ArrayList<>();

@@ -9,7 +9,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 
 /** bcrypt password hashes (also htpasswd's $2y$ entries) and random secrets. */
-public final class Passwords {
+final class Passwords {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** bcrypt reads at most 72 bytes; longer passwords are refused rather than silently truncated. */
     public static final int MAX_PASSWORD_BYTES = 72;

@@ -59,7 +59,7 @@ public final class TokenService {
         }
     }
 
-    public TokenService(AccessStore store, String issuer, String service, Duration lifetime, Clock clock) {
+    TokenService(AccessStore store, String issuer, String service, Duration lifetime, Clock clock) {
         this.issuer = issuer;
         this.service = service;
         this.lifetime = lifetime;
@@ -89,11 +89,11 @@ public final class TokenService {
         }
     }
 
-    public String service() {
+    String service() {
         return service;
     }
 
-    public Duration lifetime() {
+    Duration lifetime() {
         return lifetime;
     }
 
@@ -101,7 +101,7 @@ public final class TokenService {
      * An access token for {@code subject} granting {@code scopes} (already intersected with what it may do);
      * {@code passwordBinding} (see {@link #passwordBinding}) for a user's token, else null.
      */
-    public String issue(String subject, String kind, String robotId, String passwordBinding, List<Scope> scopes) {
+    String issue(String subject, String kind, String robotId, String passwordBinding, List<Scope> scopes) {
         List<Map<String, Object>> access = new ArrayList<>();
         for (Scope s : scopes) {
             Map<String, Object> entry = new HashMap<>();
@@ -124,7 +124,7 @@ public final class TokenService {
     }
 
     /** A long-lived refresh token, bound to the user's current password (changing it revokes the token). */
-    public String issueRefresh(String username, String passwordHash) {
+    String issueRefresh(String username, String passwordHash) {
         long now = clock.millis();
         return sign(new JWTClaimsSet.Builder()
                 .issuer(issuer).subject(username).audience(service)
@@ -140,12 +140,12 @@ public final class TokenService {
      * (salted, so it reveals nothing of the password; a new password has a new salt, so even the same password
      * set again ends older tokens). Unlike a "changed at" time it needs no schema and no clock comparison.
      */
-    public static String passwordBinding(String passwordHash) {
+    static String passwordBinding(String passwordHash) {
         return Passwords.sha256Hex(passwordHash).substring(0, 32);
     }
 
     /** The username of a valid refresh token whose password binding still holds, or empty. */
-    public Optional<String> verifyRefresh(String token, java.util.function.Function<String, Optional<String>> currentHash) {
+    Optional<String> verifyRefresh(String token, java.util.function.Function<String, Optional<String>> currentHash) {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             JWTClaimsSet c = checked(jwt);
@@ -162,7 +162,7 @@ public final class TokenService {
     }
 
     /** The grants of a valid access token, or empty when it is malformed, forged, expired or not ours. */
-    public Optional<Verified> verify(String token) {
+    Optional<Verified> verify(String token) {
         Verified cached = verified.getIfPresent(token);
         if (cached != null) {
             return cached.expiresAt() + LEEWAY.toMillis() > clock.millis() ? Optional.of(cached) : Optional.empty();

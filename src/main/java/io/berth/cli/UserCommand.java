@@ -1,11 +1,16 @@
 package io.berth.cli;
 
-import io.berth.auth.AccessStore;
-import io.berth.auth.Passwords;
+import io.berth.auth.AccessService;
+import io.berth.auth.HoldsRepositoriesException;
+import io.berth.auth.Htpasswd;
+import io.berth.auth.Principal;
+import io.berth.auth.UserAdmin;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.config.Settings;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 import io.berth.server.BerthServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,17 +21,24 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 
 /**
  * {@code berth user ...}: manage users offline, against the same data directory or database the
- * server uses (safe while it runs). A running server notices changes within seconds.
+ * server uses (safe while it runs). A running server notices changes within seconds. The changes go
+ * through the admin service, as the admin API's do: the same rules, the same audit events.
  */
 @Command(name = "user", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Manage users (works offline on the data directory or database).",
         subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.List.class,
                 UserCommand.Disable.class, UserCommand.ImportHtpasswd.class})
 final class UserCommand {
+    /**
+     * Who {@code berth user} acts as: the operator, who holds the database and so is trusted as an admin. The
+     * name is none a user can have, so the audit log never mistakes the operator for an account (nor
+     * asks for a current password when the operator sets one).
+     */
+    static final Principal OPERATOR = new Principal.User("(berth user)", true);
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (as for serve)", scope = picocli.CommandLine.ScopeType.INHERIT)
     Path config;
@@ -39,8 +51,7 @@ final class UserCommand {
      * which data directory that is, and refuses one without a registry unless --create: run from the wrong
      * directory, the default ./data would otherwise be a fresh, empty registry nobody serves.
      */
-    JdbcMetadataStore open() {
-        BerthConfig cfg = BerthConfig.from(Settings.load(config, System.getenv()));
+    JdbcMetadataStore open(BerthConfig cfg) {
         if (cfg.databaseUrl() != null) {
             System.err.println("berth: using the database of berth.database.url (BERTH_DATABASE_URL)");
             return BerthServer.openMetadata(cfg, 2);
@@ -55,25 +66,37 @@ final class UserCommand {
         return BerthServer.openMetadata(cfg, 2);
     }
 
-    int bcryptCost() {
-        return BerthConfig.from(Settings.load(config, System.getenv())).auth().bcryptCost();
-    }
-
     abstract static class Sub implements Callable<Integer> {
         @ParentCommand
         UserCommand parent;
 
         @Override
         public Integer call() {
-            try (JdbcMetadataStore meta = parent.open()) {
-                return run(meta.accessStore());
+            try {
+                BerthConfig cfg = BerthConfig.from(Settings.load(parent.config, System.getenv()));
+                try (JdbcMetadataStore meta = parent.open(cfg);
+                     AccessService access = new AccessService(meta.accessStore(), cfg.auth(), Clock.systemUTC())) {
+                    return run(new UserAdmin(access));
+                }
             } catch (ConfigException | IllegalArgumentException e) {
                 System.err.println("berth: " + e.getMessage());
                 return 2;
+            } catch (RegistryException e) {
+                System.err.println("berth: " + e.getMessage());
+                return e.code().status() == 400 ? 2 : 1; // bad input, as above; otherwise refused (a name taken)
             }
         }
 
-        abstract int run(AccessStore store);
+        abstract int run(UserAdmin users);
+
+        /** Says "no user NAME" for a user that is not there (exit 1); any other refusal goes on to {@link #call}. */
+        static int noUser(RegistryException e, String name) {
+            if (e.code() != ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+            System.err.println("berth: no user " + name);
+            return 1;
+        }
 
         String readPassword(boolean fromStdin, String given) {
             if (given != null) {
@@ -111,14 +134,9 @@ final class UserCommand {
         String password;
 
         @Override
-        int run(AccessStore store) {
-            io.berth.auth.AccessService.checkUserName(name);
-            String pw = readPassword(stdin, password);
-            Passwords.checkLength(pw);
-            if (!store.createUser(name, new Passwords(parent.bcryptCost()).hash(pw), admin)) {
-                System.err.println("berth: " + io.berth.auth.AccessService.nameConflict(store, name));
-                return 1;
-            }
+        int run(UserAdmin users) {
+            UserAdmin.checkName(name); // before asking for a password
+            users.create(OPERATOR, null, name, readPassword(stdin, password), admin);
             System.out.println("created user " + name + (admin ? " (admin)" : ""));
             return 0;
         }
@@ -134,12 +152,12 @@ final class UserCommand {
         String password;
 
         @Override
-        int run(AccessStore store) {
+        int run(UserAdmin users) {
             String pw = readPassword(stdin, password);
-            Passwords.checkLength(pw);
-            if (!store.updateUser(name, new Passwords(parent.bcryptCost()).hash(pw), null, null)) {
-                System.err.println("berth: no user " + name);
-                return 1;
+            try {
+                users.update(OPERATOR, null, name, new UserAdmin.Change(pw, null, null, null));
+            } catch (RegistryException e) {
+                return noUser(e, name);
             }
             System.out.println("password changed for " + name);
             return 0;
@@ -154,35 +172,29 @@ final class UserCommand {
         boolean force;
 
         @Override
-        int run(AccessStore store) {
-            AccessStore.Deletion d = store.deleteUser(name, force);
-            switch (d.outcome()) {
-                case NOT_FOUND -> {
-                    System.err.println("berth: no user " + name);
-                    return 1;
-                }
-                case HOLDS_REPOSITORIES -> {
-                    System.err.println("berth: " + name + "'s personal namespace holds " + repositories(d)
-                            + "; delete them first, or add --force to delete them with the user");
-                    return 1;
-                }
-                case DELETED -> System.out.println("deleted user " + name + (d.repositories() == 0 ? "" : " and " + repositories(d)));
+        int run(UserAdmin users) {
+            long removed;
+            try {
+                removed = users.delete(OPERATOR, null, name, force);
+            } catch (HoldsRepositoriesException e) {
+                System.err.println("berth: " + name + "'s personal namespace holds " + HoldsRepositoriesException.count(e.repositories())
+                        + "; delete them first, or add --force to delete them with the user");
+                return 1;
+            } catch (RegistryException e) {
+                return noUser(e, name);
             }
+            System.out.println("deleted user " + name + (removed == 0 ? "" : " and " + HoldsRepositoriesException.count(removed)));
             return 0;
-        }
-
-        private static String repositories(AccessStore.Deletion d) {
-            return d.repositories() + (d.repositories() == 1 ? " repository" : " repositories");
         }
     }
 
     @Command(name = "ls", description = "List users.")
     static final class List extends Sub {
         @Override
-        int run(AccessStore store) {
+        int run(UserAdmin users) {
             System.out.printf("%-24s %-6s %-9s %s%n", "NAME", "ADMIN", "DISABLED", "CREATED");
-            for (AccessStore.User u : store.users()) {
-                System.out.printf("%-24s %-6s %-9s %s%n", u.name(), u.admin(), u.disabled(), Instant.ofEpochMilli(u.createdAt()));
+            for (UserAdmin.UserView u : users.list(OPERATOR)) {
+                System.out.printf("%-24s %-6s %-9s %s%n", u.name(), u.admin(), u.disabled(), u.created());
             }
             return 0;
         }
@@ -196,10 +208,11 @@ final class UserCommand {
         boolean enable;
 
         @Override
-        int run(AccessStore store) {
-            if (!store.updateUser(name, null, null, !enable)) {
-                System.err.println("berth: no user " + name);
-                return 1;
+        int run(UserAdmin users) {
+            try {
+                users.update(OPERATOR, null, name, new UserAdmin.Change(null, null, null, !enable));
+            } catch (RegistryException e) {
+                return noUser(e, name);
             }
             System.out.println((enable ? "enabled " : "disabled ") + name);
             return 0;
@@ -212,8 +225,8 @@ final class UserCommand {
         Path file;
 
         @Override
-        int run(AccessStore store) {
-            io.berth.auth.Htpasswd.Imported r = io.berth.auth.Htpasswd.importInto(store, file);
+        int run(UserAdmin users) {
+            Htpasswd.Imported r = users.importHtpasswd(OPERATOR, file);
             if (!r.unverifiable().isEmpty()) {
                 System.err.println("skipped " + r.unverifiableNames() + ": only bcrypt entries can be verified (use htpasswd -B)");
             }

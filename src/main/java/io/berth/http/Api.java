@@ -130,8 +130,8 @@ public final class Api extends Handler.Abstract {
             default -> null;
         };
         if (action != null) {
-            access.audit().record(ex.caller.principal().name(), action, route.repository() + (route.kind() == Route.Kind.BLOB ? "@" : ":")
-                    + route.reference(), Request.getRemoteAddr(ex.request), true, null);
+            access.recordEvent(ex.caller.principal().name(), action, route.repository() + (route.kind() == Route.Kind.BLOB ? "@" : ":")
+                    + route.reference(), Request.getRemoteAddr(ex.request), null);
         }
     }
 

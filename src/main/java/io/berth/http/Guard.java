@@ -87,10 +87,10 @@ final class Guard {
     }
 
     private void require(Exchange ex, Caller caller, String repository, Action action, String mountSource) {
-        Set<Action> allowed = caller.actionsOn(repository, access.authorizer());
+        Set<Action> allowed = access.actionsOn(caller, repository);
         if (allowed.contains(action)) {
             if (action == Action.PUSH) {
-                access.authorizer().ensureNamespace(caller.principal(), repository);
+                access.ensureNamespace(caller.principal(), repository);
             }
             return;
         }
@@ -111,12 +111,12 @@ final class Guard {
      * takes): its live right, whatever the token asked for (a token's grants only narrow live rights).
      */
     boolean canPush(Exchange ex, String repository) {
-        return !enabled() || access.authorizer().allowed(ex.caller.principal(), repository).contains(Action.PUSH);
+        return !enabled() || access.allowed(ex.caller.principal(), repository).contains(Action.PUSH);
     }
 
     /** Whether the caller may pull from a repository (the source of a cross-repository mount). */
     boolean canPull(Exchange ex, String repository) {
-        return !enabled() || ex.caller.actionsOn(repository, access.authorizer()).contains(Action.PULL);
+        return !enabled() || access.actionsOn(ex.caller, repository).contains(Action.PULL);
     }
 
     /**
@@ -127,7 +127,7 @@ final class Guard {
         if (!enabled()) {
             return true;
         }
-        return access.authorizer().canRead(ex.caller.principal(), repository);
+        return access.allowed(ex.caller.principal(), repository).contains(Action.PULL);
     }
 
     static Action required(Route route, String method) {

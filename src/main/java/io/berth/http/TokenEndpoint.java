@@ -1,7 +1,6 @@
 package io.berth.http;
 
 import io.berth.auth.AccessService;
-import io.berth.auth.AccessStore;
 import io.berth.auth.AuthException;
 import io.berth.auth.Principal;
 import io.berth.auth.Scope;
@@ -70,17 +69,16 @@ public final class TokenEndpoint extends Handler.Abstract {
         Fields query = Request.extractQueryParameters(ex.request);
         String authorization = ex.header(HttpHeader.AUTHORIZATION);
         Principal p = Principal.ANONYMOUS;
-        String password = null;
+        boolean loggedIn = false;
         if (authorization != null && !authorization.isBlank()) {
             if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
                 throw new AuthException(AuthException.Kind.INVALID, "the token endpoint takes Basic credentials", 0);
             }
-            String[] up = AccessService.decodeBasic(authorization.substring(6).trim());
-            p = access.login(up[0], up[1], client(ex));
-            password = up[1];
+            p = access.loginBasic(authorization.substring(6).trim(), client(ex));
+            loggedIn = true;
         }
         boolean offline = "true".equalsIgnoreCase(query.getValue("offline_token"));
-        respond(ex, p, scopes(query), offline && password != null, null);
+        respond(ex, p, scopes(query), offline && loggedIn, null);
     }
 
     private void post(Exchange ex) {
@@ -93,11 +91,7 @@ public final class TokenEndpoint extends Handler.Abstract {
             p = access.login(nonNull(form.getValue("username")), nonNull(form.getValue("password")), client(ex));
         } else if ("refresh_token".equals(grant)) {
             refresh = nonNull(form.getValue("refresh_token"));
-            String username = access.tokens().verifyRefresh(refresh, name -> access.user(name)
-                            .filter(u -> !u.disabled()).map(AccessStore.User::passwordHash))
-                    .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID, "invalid or expired refresh token", 0));
-            AccessStore.User u = access.user(username).orElseThrow();
-            p = new Principal.User(u.name(), u.admin());
+            p = access.refresh(refresh);
             offline = false; // hand back the same refresh token
         } else {
             throw new RegistryException(ErrorCode.BAD_REQUEST, "grant_type must be password or refresh_token, in the form body");
@@ -127,15 +121,15 @@ public final class TokenEndpoint extends Handler.Abstract {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", token);
         body.put("access_token", token);
-        body.put("expires_in", access.tokens().lifetime().toSeconds());
+        body.put("expires_in", access.tokenLifetime().toSeconds());
         body.put("issued_at", Instant.now().toString());
         body.put("scope", String.join(" ", granted.stream().map(Scope::wire).toList()));
         if (existingRefresh != null) {
             body.put("refresh_token", existingRefresh);
         } else if (offline && p instanceof Principal.User u) {
-            access.user(u.name()).ifPresent(user -> body.put("refresh_token", access.tokens().issueRefresh(user.name(), user.passwordHash())));
+            access.issueRefreshToken(u).ifPresent(refreshToken -> body.put("refresh_token", refreshToken));
         }
-        access.audit().record(p.name(), "token", null, client(ex), true, body.get("scope").toString());
+        access.recordEvent(p.name(), "token", null, client(ex), body.get("scope").toString());
         ex.sendJson(200, body);
     }
 

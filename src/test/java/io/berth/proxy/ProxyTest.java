@@ -93,7 +93,7 @@ class ProxyTest {
         assertThat(client.get("/v2/up/team/app/blobs/" + layer).body()).isEqualTo("layer-2".getBytes());
 
         // One login per token lifetime, not one per pull.
-        up.server().access().audit().flush();
+        up.server().access().flushAudit();
         HttpResponse<byte[]> tokens = up.http().get("/api/v1/audit?actor=mirror&action=token&n=100");
         assertThat(Http.json(tokens).size()).isLessThanOrEqualTo(2);
         assertThat(cache.metric("berth_proxy_revalidations_total")).isGreaterThanOrEqualTo(2);

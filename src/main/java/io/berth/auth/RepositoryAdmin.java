@@ -1,0 +1,101 @@
+package io.berth.auth;
+
+import io.berth.oci.Names;
+import io.berth.registry.Access;
+import io.berth.registry.Registry;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import static io.berth.auth.AdminSupport.changed;
+import static io.berth.auth.AdminSupport.requireMayChange;
+
+/**
+ * Repositories as the admin API lists and describes them: a caller sees those they may pull from (others
+ * look missing), and changes a description where they may delete (maintainers, owners, admins).
+ */
+public final class RepositoryAdmin {
+    private static final int BATCH = 200;
+
+    /** A repository's figures; {@code upstream} is the registry a cached repository is pulled from, or null. */
+    public record RepositoryView(String name, String namespace, String description, long tags, long manifests, long sizeBytes,
+                                 Instant created, String upstream) {
+    }
+
+    /** One repository in full: its tags (at most 1000, as cached, never asked of an upstream) and the caller's actions. */
+    public record RepositoryDetail(RepositoryView repository, List<String> tagNames, Set<Action> actions) {
+    }
+
+    private final AccessService access;
+    private final AccessStore store;
+    private final Authorizer authorizer;
+    private final Registry registry;
+
+    public RepositoryAdmin(AccessService access, Registry registry) {
+        this.access = access;
+        this.store = access.store();
+        this.authorizer = access.authorizer();
+        this.registry = registry;
+    }
+
+    /**
+     * The repositories the caller may pull from, by name after {@code last} (null: from the start), under
+     * {@code namespace} (null: all) and with {@code q} in the name (null: any): {@code limit} of them, and one
+     * more when there are more.
+     */
+    public List<RepositoryView> list(Principal p, String namespace, String q, String last, int limit) {
+        List<RepositoryView> out = new ArrayList<>();
+        String cursor = last;
+        boolean more = true;
+        while (out.size() <= limit && more) {
+            List<AccessStore.RepositoryInfo> batch = store.repositoryInfos(namespace, cursor, BATCH);
+            more = batch.size() == BATCH;
+            for (AccessStore.RepositoryInfo r : batch) {
+                cursor = r.name();
+                if ((q == null || r.name().contains(q)) && authorizer.canRead(p, r.name()) && out.size() <= limit) {
+                    out.add(view(r));
+                }
+            }
+        }
+        return out;
+    }
+
+    public RepositoryDetail get(Principal p, String name) {
+        Set<Action> actions = actions(p, name);
+        RepositoryView repository = view(info(name, actions));
+        return new RepositoryDetail(repository, registry.tags(name, null, 1000, Access.CACHED_ONLY), actions);
+    }
+
+    public RepositoryView describe(Principal p, String client, String name, String description) {
+        requireMayChange(p);
+        Set<Action> actions = actions(p, name);
+        info(name, actions);
+        AdminSupport.require(actions, Action.DELETE);
+        store.setRepositoryDescription(name, description);
+        changed(access, p, client, "repository.update", name, null);
+        return view(store.repositoryInfos(name, null, 1).getFirst());
+    }
+
+    private Set<Action> actions(Principal p, String name) {
+        Names.checkRepository(name);
+        return authorizer.allowed(p, name);
+    }
+
+    /** The repository, if the caller may pull from it: a private one looks missing to outsiders. */
+    private AccessStore.RepositoryInfo info(String name, Set<Action> actions) {
+        Optional<AccessStore.RepositoryInfo> info = store.repositoryInfos(name, null, 1).stream()
+                .filter(r -> r.name().equals(name)).findFirst();
+        if (info.isEmpty() || !actions.contains(Action.PULL)) {
+            throw AdminSupport.notFound("repository", name);
+        }
+        return info.get();
+    }
+
+    private RepositoryView view(AccessStore.RepositoryInfo r) {
+        return new RepositoryView(r.name(), Authorizer.namespaceOf(r.name()), r.description(), r.tags(), r.manifests(), r.sizeBytes(),
+                r.created(), registry.upstreamOf(r.name()).orElse(null));
+    }
+}
