@@ -453,6 +453,56 @@ public final class AccessService implements AutoCloseable {
         return new Principal.User(u.name(), u.admin());
     }
 
+    // --- web UI sessions ----------------------------------------------------------------------
+
+    /**
+     * A browser's login: who (checked live on every request, as a bearer token's user is), the session's
+     * id (its CSRF token derives from it), when it began and when it lapses unless renewed.
+     */
+    public record Session(Principal principal, String id, long loginAt, long expiresAt) {
+    }
+
+    /** A signed session cookie for someone who just logged in (with a password, or an API token: read-only). */
+    public String startSession(Principal p) {
+        return sessionCookie(p, Passwords.randomSecret(24), clock.millis());
+    }
+
+    /**
+     * The session a cookie stands for, as its user is now: empty when the cookie is forged or expired, past
+     * the session's maximum age, or its user is gone, disabled or has a new password, or its API token is
+     * revoked or expired. Nodes share the signing key, so any node of a cluster accepts any node's cookie.
+     */
+    public Optional<Session> session(String cookie) {
+        if (cookie == null || cookie.isEmpty()) {
+            return Optional.empty();
+        }
+        return tokens.verifySession(cookie)
+                .filter(c -> c.loginAt() + settings.sessionMaxAge().toMillis() > clock.millis())
+                .flatMap(c -> livePrincipal(c.who()).filter(p -> !(p instanceof Principal.Anonymous))
+                        .map(p -> new Session(p, c.sessionId(), c.loginAt(), c.who().expiresAt())));
+    }
+
+    /** A fresh cookie for the same session, when it is past half its idle time; empty when it need not (or may not) be renewed. */
+    public Optional<String> renewSession(Session s) {
+        long now = clock.millis();
+        boolean halfway = s.expiresAt() - now < settings.sessionIdle().toMillis() / 2;
+        boolean young = s.loginAt() + settings.sessionMaxAge().toMillis() > now;
+        return halfway && young ? Optional.of(sessionCookie(s.principal(), s.id(), s.loginAt())) : Optional.empty();
+    }
+
+    /** How long a session lasts without a request. */
+    public Duration sessionIdle() {
+        return settings.sessionIdle();
+    }
+
+    private String sessionCookie(Principal p, String sessionId, long loginAt) {
+        String kind = p instanceof Principal.Robot ? "robot" : "user";
+        String binding = p instanceof Principal.User u ? user(u.name()).map(x -> binding(x.passwordHash())).orElse(null) : null;
+        TokenService.Verified who = new TokenService.Verified(p.name(), kind, p instanceof Principal.Robot r ? r.id() : null,
+                Map.of(), false, 0, binding, clock.millis());
+        return tokens.issueSession(who, sessionId, loginAt, settings.sessionIdle());
+    }
+
     /** A new API token for {@code owner}; the returned secret is shown once and stored only hashed. */
     String createApiToken(String owner, String name, List<TokenScope> scopes, Long expiresAt) {
         String secret = API_TOKEN_PREFIX + Passwords.randomSecret(32);

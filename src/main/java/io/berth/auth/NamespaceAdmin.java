@@ -46,6 +46,18 @@ public final class NamespaceAdmin {
         return out;
     }
 
+    /** The names of the namespaces the caller may pull from, or null for every one (admins). */
+    public Set<String> readableNames(Principal p) {
+        if (AdminSupport.isAdmin(p)) {
+            return null;
+        }
+        Set<String> out = new java.util.HashSet<>();
+        for (NamespaceView ns : list(p)) {
+            out.add(ns.name());
+        }
+        return out;
+    }
+
     /**
      * Creates a namespace, private unless {@code visibility} is "public"; an admin's has no owner, anyone
      * else's (where users may create namespaces) is theirs.

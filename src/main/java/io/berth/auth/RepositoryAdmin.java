@@ -79,6 +79,35 @@ public final class RepositoryAdmin {
         return view(store.repositoryInfos(name, null, 1).getFirst());
     }
 
+    /**
+     * Removes one tag (the manifest stays, under its digest and any other tag), as DELETE of
+     * /v2/NAME/manifests/TAG does, with the same right (delete) and the same audit event.
+     */
+    public void deleteTag(Principal p, String client, String name, String tag) {
+        requireMayChange(p);
+        Set<Action> actions = actions(p, name);
+        info(name, actions);
+        AdminSupport.require(actions, Action.DELETE);
+        Names.checkTag(tag);
+        registry.deleteManifest(name, tag);
+        access.recordEvent(p.name(), "delete", name + ":" + tag, client, null);
+    }
+
+    /** Deletes a manifest and every tag pointing at it, as DELETE of /v2/NAME/manifests/DIGEST does. */
+    public void deleteManifest(Principal p, String client, String name, io.berth.oci.Digest digest) {
+        requireMayChange(p);
+        Set<Action> actions = actions(p, name);
+        info(name, actions);
+        AdminSupport.require(actions, Action.DELETE);
+        registry.deleteManifest(name, digest.toString());
+        access.recordEvent(p.name(), "delete", name + ":" + digest, client, null);
+    }
+
+    /** What the caller may do in a repository (pull, push, delete); empty for one they may not see. */
+    public Set<Action> rights(Principal p, String name) {
+        return actions(p, name);
+    }
+
     private Set<Action> actions(Principal p, String name) {
         Names.checkRepository(name);
         return authorizer.allowed(p, name);

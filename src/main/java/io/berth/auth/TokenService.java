@@ -35,6 +35,8 @@ import java.util.UUID;
  */
 public final class TokenService {
     static final String REFRESH_TYPE = "refresh";
+    /** A web UI session's cookie: never an access token, so one cannot stand in for the other. */
+    static final String SESSION_TYPE = "session";
     private static final Duration LEEWAY = Duration.ofSeconds(30);
 
     private final String issuer;
@@ -144,6 +146,47 @@ public final class TokenService {
         return Passwords.sha256Hex(passwordHash).substring(0, 32);
     }
 
+    /** What a valid session cookie says: who (as an access token would), the session's id and its login time. */
+    record SessionClaims(Verified who, String sessionId, long loginAt) {
+    }
+
+    /**
+     * A web UI session cookie for {@code who}, valid for {@code idle}: {@code sessionId} and {@code loginAt}
+     * stay the same across renewals (the CSRF token derives from the id; the login time bounds the session).
+     */
+    String issueSession(Verified who, String sessionId, long loginAt, Duration idle) {
+        long now = clock.millis();
+        return sign(new JWTClaimsSet.Builder()
+                .issuer(issuer).subject(who.subject()).audience(service)
+                .issueTime(new Date(now)).notBeforeTime(new Date(now - 1000)).expirationTime(new Date(now + idle.toMillis()))
+                .jwtID(UUID.randomUUID().toString())
+                .claim("typ", SESSION_TYPE)
+                .claim("kind", who.kind())
+                .claim("rid", who.robotId())
+                .claim("pwh", who.passwordBinding())
+                .claim("sid", sessionId)
+                .claim("login", loginAt)
+                .build());
+    }
+
+    /** The claims of a valid, unexpired session cookie, or empty. */
+    Optional<SessionClaims> verifySession(String token) {
+        try {
+            SignedJWT jwt = SignedJWT.parse(token);
+            JWTClaimsSet c = checked(jwt);
+            if (c == null || !SESSION_TYPE.equals(c.getClaim("typ")) || !(c.getClaim("sid") instanceof String sid)
+                    || !(c.getClaim("login") instanceof Number login)) {
+                return Optional.empty();
+            }
+            Verified who = new Verified(c.getSubject() == null ? "" : c.getSubject(), String.valueOf(c.getClaim("kind")),
+                    (String) c.getClaim("rid"), Map.of(), false, c.getExpirationTime().getTime(),
+                    c.getClaim("pwh") instanceof String pwh ? pwh : null, c.getIssueTime() == null ? 0 : c.getIssueTime().getTime());
+            return Optional.of(new SessionClaims(who, sid, login.longValue()));
+        } catch (ParseException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The username of a valid refresh token whose password binding still holds, or empty. */
     Optional<String> verifyRefresh(String token, java.util.function.Function<String, Optional<String>> currentHash) {
         try {
@@ -170,7 +213,7 @@ public final class TokenService {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             JWTClaimsSet c = checked(jwt);
-            if (c == null || REFRESH_TYPE.equals(c.getClaim("typ"))) {
+            if (c == null || c.getClaim("typ") != null) { // refresh and session tokens grant no access
                 return Optional.empty();
             }
             Verified v = new Verified(c.getSubject() == null ? "" : c.getSubject(), String.valueOf(c.getClaim("kind")),

@@ -170,7 +170,9 @@ public record BerthConfig(
                 s.bool("berth.audit.jsonlines", false),
                 s.bool("berth.audit.pulls", true),
                 apiTokenMax,
-                publicMirror(s, htpasswd != null));
+                publicMirror(s, htpasswd != null),
+                s.duration("berth.ui.sessiontimeout", Duration.ofMinutes(30)),
+                s.duration("berth.ui.sessionmaxage", Duration.ofHours(12)));
     }
 
     /**

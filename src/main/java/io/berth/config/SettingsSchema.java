@@ -42,6 +42,7 @@ final class SettingsSchema {
             "berth.accesslog", "berth.admin.password", "berth.audit.jsonlines", "berth.audit.pulls",
             "berth.auth", "berth.auth.type", "berth.auth.tokenttl", "berth.auth.service", "berth.auth.issuer", "berth.auth.realm",
             "berth.auth.bcryptcost", "berth.auth.usernamespaces", "berth.auth.apitokenmaxttl",
+            "berth.ui", "berth.ui.sessiontimeout", "berth.ui.sessionmaxage",
             "berth.data.dir", "berth.database.url", "berth.database.synchronous", "berth.manifest.maxsize", "berth.proxy.upstreams",
             "berth.proxy.private", "berth.storage.directio");
 

@@ -42,6 +42,9 @@ public interface RepositoryBrowser {
     /** Repositories by name after {@code after}, whose name contains {@code contains} when given. */
     List<RepositoryRow> repositories(Readable readable, String contains, String after, int limit);
 
+    /** One repository's row, when it exists (the caller checks who may see it). */
+    java.util.Optional<RepositoryRow> repository(String name);
+
     enum TagOrder { NAME, RECENT }
 
     /**

@@ -65,4 +65,10 @@ final class Format {
         }
         return out.toString();
     }
+
+    /** An artifact type worth showing: not merely an image's config type (which every image has). */
+    static boolean showsArtifactType(String artifactType) {
+        return artifactType != null && !artifactType.equals("application/vnd.oci.image.config.v1+json")
+                && !artifactType.equals("application/vnd.docker.container.image.v1+json");
+    }
 }

@@ -11,7 +11,7 @@ package io.berth.ui;
 record Page(String title, String nav, Viewer viewer, String csrf, Assets assets, Flash flash) {
 
     /** Who is logged in. */
-    record Viewer(String name, boolean admin) {
+    record Viewer(String name, boolean admin, boolean readOnly) {
     }
 
     /** A message for the top of the page. */

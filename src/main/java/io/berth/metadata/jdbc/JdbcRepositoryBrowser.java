@@ -21,6 +21,11 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
             + " WHERE c.repository = t.repository AND c.manifest_digest = t.digest AND c.kind = 'm')";
     private static final String TAG_COLUMNS = "t.name, t.digest, m.media_type, m.artifact_type, m.size, " + CONTENT_BYTES + ", t.updated_at";
 
+    private static final String REPOSITORY_SELECT = "SELECT r.name, r.description,"
+            + " (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name),"
+            + " (SELECT COALESCE(MAX(t.updated_at), 0) FROM tags t WHERE t.repository = r.name)"
+            + " FROM repositories r";
+
     private final Sql sql;
 
     JdbcRepositoryBrowser(Sql sql) {
@@ -32,10 +37,7 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
         if (readable.nothing()) {
             return List.of();
         }
-        StringBuilder q = new StringBuilder("SELECT r.name, r.description,"
-                + " (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name),"
-                + " (SELECT COALESCE(MAX(t.updated_at), 0) FROM tags t WHERE t.repository = r.name)"
-                + " FROM repositories r WHERE 1 = 1");
+        StringBuilder q = new StringBuilder(REPOSITORY_SELECT + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         inNamespaces(q, args, readable, "r.namespace");
         if (contains != null && !contains.isEmpty()) {
@@ -48,8 +50,12 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
         }
         q.append(" ORDER BY r.name LIMIT ?");
         args.add(limit);
-        return sql.read(c -> list(c, rs -> new RepositoryRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)),
-                q.toString(), args.toArray()));
+        return sql.read(c -> list(c, JdbcRepositoryBrowser::repositoryRow, q.toString(), args.toArray()));
+    }
+
+    @Override
+    public java.util.Optional<RepositoryRow> repository(String name) {
+        return sql.read(c -> Sql.one(c, JdbcRepositoryBrowser::repositoryRow, REPOSITORY_SELECT + " WHERE r.name = ?", name));
     }
 
     @Override
@@ -146,6 +152,10 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed page cursor");
         }
+    }
+
+    private static RepositoryRow repositoryRow(ResultSet rs) throws SQLException {
+        return new RepositoryRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4));
     }
 
     private static TagRow tagRow(ResultSet rs) throws SQLException {
