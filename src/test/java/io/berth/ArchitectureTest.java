@@ -124,4 +124,68 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }
+
+    /**
+     * ARCHITECTURE.md's packages table names each package's public surface: exactly its public top-level
+     * types (names in parentheses are members of those; {@code sub.Type} a type of a subpackage). Anything
+     * else a package holds is package-private, so the table cannot drift from the code.
+     */
+    @Test
+    void thePublicSurfaceIsWhatArchitectureMdSays() throws java.io.IOException {
+        java.util.Map<String, java.util.Set<String>> documented = documentedSurfaces();
+        org.assertj.core.api.Assertions.assertThat(documented).as("packages in ARCHITECTURE.md").isNotEmpty();
+        java.util.List<String> drift = new java.util.ArrayList<>();
+        for (var row : documented.entrySet()) {
+            java.util.Set<String> actual = new java.util.TreeSet<>();
+            for (com.tngtech.archunit.core.domain.JavaClass c : berth) {
+                if (c.getPackageName().equals(row.getKey()) && c.isTopLevelClass()
+                        && c.getModifiers().contains(com.tngtech.archunit.core.domain.JavaModifier.PUBLIC)
+                        && !c.getSimpleName().matches("Jte.*Generated")) { // jte's compiled templates
+                    actual.add(c.getSimpleName());
+                }
+            }
+            java.util.Set<String> listed = new java.util.TreeSet<>();
+            for (String name : row.getValue()) {
+                if (name.contains(".")) {
+                    String sub = row.getKey() + "." + name;
+                    if (!berth.contain(sub) || !berth.get(sub).getModifiers().contains(com.tngtech.archunit.core.domain.JavaModifier.PUBLIC)) {
+                        drift.add(row.getKey() + ": " + name + " is listed but is not a public type");
+                    }
+                } else {
+                    listed.add(name);
+                }
+            }
+            java.util.Set<String> unlisted = new java.util.TreeSet<>(actual);
+            unlisted.removeAll(listed);
+            java.util.Set<String> missing = new java.util.TreeSet<>(listed);
+            missing.removeAll(actual);
+            if (!unlisted.isEmpty()) {
+                drift.add(row.getKey() + ": public but not in the table: " + unlisted);
+            }
+            if (!missing.isEmpty()) {
+                drift.add(row.getKey() + ": in the table but not public (or absent): " + missing);
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(drift).as("ARCHITECTURE.md's public surface column against the code").isEmpty();
+    }
+
+    /** Package → the backticked names of its "public surface" cell, leaving out those in parentheses. */
+    private static java.util.Map<String, java.util.Set<String>> documentedSurfaces() throws java.io.IOException {
+        java.util.Map<String, java.util.Set<String>> out = new java.util.LinkedHashMap<>();
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile("^\\| `(io\\.berth[a-z.]*)` \\|.*\\| ([^|]*) \\|$");
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("ARCHITECTURE.md"))) {
+            java.util.regex.Matcher m = row.matcher(line.trim());
+            if (!m.matches()) {
+                continue;
+            }
+            String cell = m.group(2).replaceAll("\\([^()]*\\)", ""); // "(its `Status`)": members, not types
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            java.util.regex.Matcher n = java.util.regex.Pattern.compile("`([A-Za-z.]+)`").matcher(cell);
+            while (n.find()) {
+                names.add(n.group(1));
+            }
+            out.put(m.group(1), names);
+        }
+        return out;
+    }
 }
