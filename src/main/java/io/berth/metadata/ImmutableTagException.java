@@ -20,21 +20,25 @@ public class ImmutableTagException extends RuntimeException {
 
     /** A push of {@code pushed} to a tag that points at {@code current}. */
     public static ImmutableTagException move(String repository, String tag, String rule, Digest current, Digest pushed) {
-        return new ImmutableTagException(repository, tag, rule, "tag " + tag + " of " + repository + " is immutable (rule \"" + rule
-                + "\" of namespace " + namespace(repository) + "): it stays at " + current + " and cannot be moved to " + pushed
-                + "; push under a new tag");
+        return new ImmutableTagException(repository, tag, rule, "tag " + tag + " of " + repository + " is immutable " + because(repository, rule)
+                + ": it stays at " + current + " and cannot be moved to " + pushed + "; push under a new tag");
     }
 
     /** A delete of the tag itself. */
     public static ImmutableTagException delete(String repository, String tag, String rule) {
-        return new ImmutableTagException(repository, tag, rule, "tag " + tag + " of " + repository + " is immutable (rule \"" + rule
-                + "\" of namespace " + namespace(repository) + ") and cannot be deleted");
+        return new ImmutableTagException(repository, tag, rule, "tag " + tag + " of " + repository + " is immutable " + because(repository, rule)
+                + " and cannot be deleted");
     }
 
     /** A delete of the manifest the tag points at. */
     public static ImmutableTagException deleteManifest(String repository, Digest manifest, String tag, String rule) {
         return new ImmutableTagException(repository, tag, rule, "manifest " + manifest + " of " + repository + " cannot be deleted: "
-                + "its tag " + tag + " is immutable (rule \"" + rule + "\" of namespace " + namespace(repository) + ")");
+                + "its tag " + tag + " is immutable " + because(repository, rule));
+    }
+
+    /** "(rule v* of namespace team)": patterns hold no spaces or quotes, so they need no quoting (clients print JSON escaped). */
+    private static String because(String repository, String rule) {
+        return "(rule " + rule + " of namespace " + namespace(repository) + ")";
     }
 
     private static String namespace(String repository) {

@@ -34,7 +34,7 @@ class ImmutableTagsTest extends LifecycleServer {
         JsonNode error = Http.json(moved).path("errors").path(0);
         assertThat(error.path("code").asText()).isEqualTo("DENIED");
         assertThat(error.path("message").asText())
-                .contains("tag v1.0 of team/app is immutable", "rule \"v*\" of namespace team", digest, Http.sha256(second));
+                .contains("tag v1.0 of team/app is immutable", "rule v* of namespace team", digest, Http.sha256(second));
         assertThat(error.path("detail").path("tag").asText()).isEqualTo("v1.0");
         assertThat(error.path("detail").path("rule").asText()).isEqualTo("v*");
         assertThat(tagDigest("team/app", "v1.0")).isEqualTo(digest);
@@ -60,7 +60,7 @@ class ImmutableTagsTest extends LifecycleServer {
         HttpResponse<byte[]> untag = http.method("DELETE", "/v2/team/app/manifests/release-1", null);
         assertThat(untag.statusCode()).isEqualTo(403);
         assertThat(Http.errorCode(untag)).isEqualTo("DENIED");
-        assertThat(text(untag)).contains("tag release-1 of team/app is immutable (rule \\\"release-?\\\" of namespace team) and cannot be deleted");
+        assertThat(text(untag)).contains("tag release-1 of team/app is immutable (rule release-? of namespace team) and cannot be deleted");
 
         HttpResponse<byte[]> byDigest = http.method("DELETE", "/v2/team/app/manifests/" + digest, null);
         assertThat(byDigest.statusCode()).isEqualTo(403);
