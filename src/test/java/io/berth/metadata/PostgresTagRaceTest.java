@@ -44,18 +44,26 @@ class PostgresTagRaceTest {
         }
     }
 
-    private static ManifestRecord manifest(String repository) {
+    /** A manifest stored untagged in race/app. */
+    private ManifestRecord stored() {
         byte[] content = "{\"schemaVersion\":2}".getBytes(StandardCharsets.UTF_8);
-        return new ManifestRecord(repository, Digest.sha256(content), "application/vnd.oci.image.manifest.v1+json", content, null, null,
-                null, System.currentTimeMillis());
+        ManifestRecord m = new ManifestRecord("race/app", Digest.sha256(content), "application/vnd.oci.image.manifest.v1+json", content,
+                null, null, null, System.currentTimeMillis());
+        store.putManifest(m, null, List.of(), List.of());
+        return m;
+    }
+
+    /** A raw connection in a transaction: the other side of the race. */
+    private Connection transaction() throws java.sql.SQLException {
+        Connection c = DriverManager.getConnection(Postgres.jdbcUrl(database));
+        c.setAutoCommit(false);
+        return c;
     }
 
     @Test
     void aDeleteWaitsForAPushTaggingTheManifestAndTakesTheTagAlong() throws Exception {
-        ManifestRecord m = manifest("race/app");
-        store.putManifest(m, null, List.of(), List.of());
-        try (Connection push = DriverManager.getConnection(Postgres.jdbcUrl(database)); Statement st = push.createStatement()) {
-            push.setAutoCommit(false);
+        ManifestRecord m = stored();
+        try (Connection push = transaction(); Statement st = push.createStatement()) {
             // What a push under a tag holds before it commits: the manifest row FOR SHARE, and its new tag.
             st.execute("SELECT 1 FROM manifests WHERE repository = 'race/app' AND digest = '" + m.digest() + "' FOR SHARE");
             st.execute("INSERT INTO tags (repository, name, digest, updated_at, pushed_at) VALUES ('race/app', 'v1', '" + m.digest() + "', 0, 0)");
@@ -71,10 +79,8 @@ class PostgresTagRaceTest {
 
     @Test
     void aPushWhoseManifestIsDeletedUnderItStoresItAgain() throws Exception {
-        ManifestRecord m = manifest("race/app");
-        store.putManifest(m, null, List.of(), List.of());
-        try (Connection delete = DriverManager.getConnection(Postgres.jdbcUrl(database)); Statement st = delete.createStatement()) {
-            delete.setAutoCommit(false);
+        ManifestRecord m = stored();
+        try (Connection delete = transaction(); Statement st = delete.createStatement()) {
             // A delete that has locked the row (as deleteManifest does first) but not yet removed it.
             st.execute("SELECT 1 FROM manifests WHERE repository = 'race/app' AND digest = '" + m.digest() + "' FOR UPDATE");
             CompletableFuture<Void> push = CompletableFuture.runAsync(() -> store.putManifest(m, "v1", List.of(), List.of()));
