@@ -54,9 +54,10 @@ public interface LifecycleStore {
     // --- what a run does --------------------------------------------------------------------
 
     /**
-     * Deletes each item, in order, if it is still as planned, in transactions of a few hundred items; every
-     * deletion is written to the audit log in its own transaction (actor {@code actor}, action
-     * {@code delete}, detail: the item's reason and {@code detail}). A tag goes only if it still points at
+     * Deletes each item, in order, if it is still as planned (on SQLite a few hundred items to a
+     * transaction, on PostgreSQL one); every deletion's audit row is written in the deletion's own
+     * transaction (actor {@code actor}, action {@code delete}, target {@link RetentionPlan.Item#target},
+     * detail: the item's reason, then {@code detail}). Returns one outcome per item. A tag goes only if it still points at
      * the planned digest with the planned push time, is not immutable, and (for a tag naming a manifest,
      * {@link RetentionPlan.Item#unlessPresent}) that manifest is gone; a manifest only if it still has its
      * planned creation time, no tag, no index listing it and no subject in the repository.
