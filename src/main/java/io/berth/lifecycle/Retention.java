@@ -30,6 +30,7 @@ public final class Retention {
     public static final int MAX_RULES = 50;
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
     private static final String LEASE = "retention";
+    private static final String SCHEDULED = "scheduled run";
 
     private final LifecycleStore store;
     private final LastPulled pulls;
@@ -83,14 +84,18 @@ public final class Retention {
         return plan(null, clock.instant());
     }
 
-    /** Runs the namespace's rules now (owner or admin); {@code requestedBy} (a user name) goes into the audit rows. */
+    /** Runs the namespace's rules now (owner or admin); {@code requestedBy} (a user name, or null) goes into the audit rows. */
     public RetentionReport run(String namespace, String requestedBy) {
-        return execute(plan(ImmutableTags.checkNamespace(namespace), clock.instant()), requestedBy);
+        return execute(plan(ImmutableTags.checkNamespace(namespace), clock.instant()), onRequest(requestedBy));
     }
 
     /** Runs every namespace's rules now (admin). */
     public RetentionReport runAll(String requestedBy) {
-        return execute(plan(null, clock.instant()), requestedBy);
+        return execute(plan(null, clock.instant()), onRequest(requestedBy));
+    }
+
+    private static String onRequest(String requestedBy) {
+        return requestedBy == null || requestedBy.isEmpty() ? "run on request" : "run requested by " + requestedBy;
     }
 
     /**
@@ -102,7 +107,7 @@ public final class Retention {
         if (!store.claimLease(LEASE, now, now + settings.interval().toMillis())) {
             return Optional.empty();
         }
-        return Optional.of(runAll(null));
+        return Optional.of(execute(plan(null, clock.instant()), SCHEDULED));
     }
 
     private RetentionPlan plan(String namespace, Instant at) {
@@ -138,13 +143,13 @@ public final class Retention {
         return new RetentionPlan(namespace, at, items, repositories, tagsKept, manifestsKept);
     }
 
-    private RetentionReport execute(RetentionPlan plan, String requestedBy) {
-        String detail = requestedBy == null ? "scheduled run" : "run requested by " + requestedBy;
+    /** {@code detail}: how the run came about, for the audit rows and the log. */
+    private RetentionReport execute(RetentionPlan plan, String detail) {
         List<Outcome> outcomes = plan.items().isEmpty() ? List.of() : store.delete(plan.items(), ACTOR, detail);
         RetentionReport report = new RetentionReport(plan, outcomes, clock.instant());
         if (!plan.items().isEmpty()) {
-            LOG.info("retention ({}{}): deleted {} tags and {} untagged manifests, left {} changed since planned or immutable",
-                    plan.namespace() == null ? "all namespaces" : "namespace " + plan.namespace(), requestedBy == null ? ", scheduled" : "",
+            LOG.info("retention ({}, {}): deleted {} tags and {} untagged manifests, left {} changed since planned or immutable",
+                    plan.namespace() == null ? "all namespaces" : "namespace " + plan.namespace(), detail,
                     report.deletedTags(), report.deletedManifests(), report.skipped().size());
         }
         return report;
