@@ -99,6 +99,30 @@ class RetentionTest extends LifecycleServer {
         assertThat(tags("team/app")).containsExactly("fresh", "pulled");
     }
 
+    /** Deployments pin digests: an untagged manifest pushed or pulled within keepDays stays. */
+    @Test
+    void untaggedManifestsPushedOrPulledWithinKeepDaysStay() {
+        String pinned = push("team/app", null, image("team/app", "pinned"));
+        String recent = push("team/app", null, image("team/app", "recent"));
+        String forgotten = push("team/app", null, image("team/app", "forgotten"));
+        manifestPushedDaysAgo("team/app", pinned, 90);
+        manifestPushedDaysAgo("team/app", recent, 3);
+        manifestPushedDaysAgo("team/app", forgotten, 90);
+        retention().setRules("team", List.of(new RetentionRule(List.of(), null, 7, List.of(), true)));
+        // NOT A MOCK (see RecordedPulls): the pull of the pinned digest a deployment made yesterday.
+        RecordedPulls pulls = new RecordedPulls();
+        pulls.manifest("team/app", pinned, ago(1));
+        Retention withPulls = new Retention(lifecycleStore(), pulls, RetentionSettings.defaults(), Clock.systemUTC());
+        RetentionPlan preview = withPulls.preview("team");
+        assertThat(targets(preview.items())).containsExactly("team/app@" + forgotten);
+        assertThat(preview.items().getFirst().reason())
+                .isEqualTo("untagged; pushed 90 days ago; no pull recorded: not within 7 days; rule 1 deletes untagged manifests");
+        assertThat(withPulls.run("team", "alice").deleted()).isEqualTo(preview.items());
+        assertThat(manifestExists("team/app", pinned)).isTrue();
+        assertThat(manifestExists("team/app", recent)).isTrue();
+        assertThat(manifestExists("team/app", forgotten)).isFalse();
+    }
+
     @Test
     void keepTagsKeepsMatchingTagsAndRulesAreNarrowedToRepositories() {
         for (String tag : List.of("v1.0", "v2.0", "latest", "pr-17", "pr-18", "main-abc")) {
