@@ -38,7 +38,20 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.oci..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.http..",
-                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..")
+                        "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
+                        "io.berth.storage..")
+                .check(berth);
+    }
+
+    @Test
+    void lifecycleRulesDecideFromTheVocabularyAlone() {
+        // Immutable tags and retention see the registry through their LifecycleStore (SQL in metadata.jdbc) and
+        // speak OCI's words: no HTTP, no JDBC, no core, no accounts; the admin API checks roles before calling them.
+        noClasses().that().resideInAPackage("io.berth.lifecycle..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.http..",
+                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..",
+                        "org.eclipse.jetty..", "java.sql..", "com.zaxxer..")
                 .check(berth);
     }
 
@@ -47,8 +60,9 @@ class ArchitectureTest {
         // What happened is said in the format's words; the sinks (statistics, notifications) depend on it, never the reverse.
         noClasses().that().resideInAPackage("io.berth.events")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
-                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..", "org.eclipse.jetty..")
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.lifecycle..",
+                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..",
+                        "org.eclipse.jetty..")
                 .check(berth);
     }
 
@@ -56,14 +70,15 @@ class ArchitectureTest {
     void storageDriversNeverSeeTheCore() {
         noClasses().that().resideInAPackage("io.berth.storage..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
-                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.lifecycle..",
+                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
                 .check(berth);
     }
 
     @Test
     void theCoreKnowsNeitherHttpNorJdbc() {
-        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..")
+        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..",
+                        "io.berth.lifecycle..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "java.sql..", "io.berth.metadata.jdbc..",
                         "io.berth.http..", "io.berth.server..", "io.berth.cli..")
                 .check(berth);
@@ -120,7 +135,7 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.berth.server..", "io.berth.cli..")
                 .check(berth);
         noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
-                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..")
+                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.lifecycle..")
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }

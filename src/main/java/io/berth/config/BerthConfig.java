@@ -1,6 +1,7 @@
 package io.berth.config;
 
 import io.berth.auth.AuthSettings;
+import io.berth.lifecycle.RetentionSettings;
 import io.berth.proxy.Upstream;
 import io.berth.storage.factory.StorageConfig;
 
@@ -37,7 +38,8 @@ public record BerthConfig(
         Duration shutdownGrace,
         AuthSettings auth,
         List<Upstream> upstreams,
-        InetSocketAddress debugAddress) {
+        InetSocketAddress debugAddress,
+        RetentionSettings retention) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
@@ -82,7 +84,18 @@ public record BerthConfig(
                 auth(s),
                 upstreams(s),
                 // registry:2's debug listener: /metrics (and health) off the public port; none unless set
-                s.has("http.debug.addr") ? parseAddress(s.string("http.debug.addr", ""), "http.debug.addr") : null);
+                s.has("http.debug.addr") ? parseAddress(s.string("http.debug.addr", ""), "http.debug.addr") : null,
+                retention(s));
+    }
+
+    /** berth.retention.*: how often the rules run by themselves (0: never), and the grace of untagged manifests. */
+    private static RetentionSettings retention(Settings s) {
+        RetentionSettings defaults = RetentionSettings.defaults();
+        Duration interval = s.duration("berth.retention.interval", defaults.interval());
+        if (!interval.isZero() && interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw Settings.invalid("berth.retention.interval", interval.toString(), "0 (off) or a duration of at least 1s, such as 24h");
+        }
+        return new RetentionSettings(interval, s.duration("berth.retention.untaggedgrace", defaults.untaggedGrace()));
     }
 
     /**

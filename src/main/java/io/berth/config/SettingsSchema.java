@@ -44,7 +44,8 @@ final class SettingsSchema {
             "berth.auth.bcryptcost", "berth.auth.usernamespaces", "berth.auth.apitokenmaxttl",
             "berth.ui", "berth.ui.sessiontimeout", "berth.ui.sessionmaxage",
             "berth.data.dir", "berth.database.url", "berth.database.synchronous", "berth.manifest.maxsize", "berth.proxy.upstreams",
-            "berth.proxy.private", "berth.storage.directio");
+            "berth.proxy.private", "berth.storage.directio",
+            "berth.retention.interval", "berth.retention.untaggedgrace");
 
     /** The keys of one entry of berth.proxy.upstreams. */
     static final List<String> UPSTREAM = List.of("name", "url", "namespace", "username", "password", "ttl", "allow", "enabled",

@@ -49,32 +49,43 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Stores a manifest and, when {@code tag} is given, points the tag at it — atomically, and only if
-     * every referenced blob is linked to the repository and every child manifest is in it.
+     * every referenced blob is linked to the repository and every child manifest is in it, and only if
+     * the tag is not immutable or already points at this digest (the check runs in the same transaction).
      *
      * @throws MissingReferencesException naming what is missing; nothing is written then
+     * @throws ImmutableTagException when an immutable tag rule of the namespace covers the tag; nothing is written then
      */
     void putManifest(ManifestRecord manifest, String tag, Collection<Digest> blobs, Collection<Digest> children);
 
     /**
      * Stores a manifest fetched from an upstream registry (pull-through cache): its references are
-     * recorded but need not be present, since the cache fetches blobs on demand.
+     * recorded but need not be present, since the cache fetches blobs on demand. Immutable tag rules do
+     * not apply: the cache follows its upstream.
      */
     void putCachedManifest(ManifestRecord manifest, String tag, Collection<Digest> blobs, Collection<Digest> children);
 
     /** When a tag was last set or confirmed (epoch millis), or empty when there is no such tag. */
     OptionalLong tagUpdatedAt(String repository, String tag);
 
-    /** Marks a tag as confirmed now (a cache revalidation that found it unchanged). */
+    /** Marks a tag as confirmed now (a cache revalidation that found it unchanged); not a push, for retention. */
     void touchTag(String repository, String tag, long when);
 
     Optional<ManifestRecord> manifest(String repository, Digest digest);
 
     Optional<ManifestRecord> manifestByTag(String repository, String tag);
 
-    /** Deletes a manifest and every tag pointing at it; true when it existed. */
+    /**
+     * Deletes a manifest and every tag pointing at it; true when it existed.
+     *
+     * @throws ImmutableTagException when one of those tags is immutable (unless the manifest is a referrer)
+     */
     boolean deleteManifest(String repository, Digest digest);
 
-    /** Removes one tag (the manifest stays); true when it existed. */
+    /**
+     * Removes one tag (the manifest stays); true when it existed.
+     *
+     * @throws ImmutableTagException when the tag is immutable
+     */
     boolean deleteTag(String repository, String tag);
 
     /**

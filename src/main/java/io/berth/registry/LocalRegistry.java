@@ -8,6 +8,7 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 
 import io.berth.oci.ManifestRecord;
+import io.berth.metadata.ImmutableTagException;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
 import io.berth.storage.StorageDriver;
@@ -175,6 +176,8 @@ public final class LocalRegistry implements Registry {
             all.addAll(e.missingManifests());
             throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
                     "the manifest references content not in repository " + repository + ": " + all, all.getFirst());
+        } catch (ImmutableTagException e) {
+            throw denied(e);
         }
         return new PutResult(digest, parsed.subject());
     }
@@ -209,16 +212,30 @@ public final class LocalRegistry implements Registry {
                 + " is not in repository " + repository);
     }
 
-    /** Deletes a manifest (by digest, with all its tags) or untags (by tag). */
+    /** Deletes a manifest (by digest, with all its tags) or untags (by tag); DENIED for an immutable tag. */
     @Override
     public void deleteManifest(String repository, String reference) {
         requireDeleteEnabled();
-        boolean deleted = Digest.looksLikeDigest(reference)
-                ? metadata.deleteManifest(repository, Digest.parse(reference))
-                : metadata.deleteTag(repository, Names.checkTag(reference));
+        boolean deleted;
+        try {
+            deleted = Digest.looksLikeDigest(reference)
+                    ? metadata.deleteManifest(repository, Digest.parse(reference))
+                    : metadata.deleteTag(repository, Names.checkTag(reference));
+        } catch (ImmutableTagException e) {
+            throw denied(e);
+        }
         if (!deleted) {
             throw manifestUnknown(repository, reference);
         }
+    }
+
+    /**
+     * An immutable tag's refusal: 403 DENIED, the spec's code for an operation the registry does not allow
+     * (as Harbor and ECR answer for theirs), with the store's message naming the tag and the rule, which
+     * podman, skopeo and docker print.
+     */
+    private static RegistryException denied(ImmutableTagException e) {
+        return new RegistryException(ErrorCode.DENIED, e.getMessage(), java.util.Map.of("tag", e.tag(), "rule", e.rule()));
     }
 
     // --- listings ---------------------------------------------------------------------------

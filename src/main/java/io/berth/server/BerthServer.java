@@ -11,6 +11,10 @@ import io.berth.http.Api;
 import io.berth.http.Metrics;
 import io.berth.http.OpsHandler;
 import io.berth.http.SendfileConnector;
+import io.berth.lifecycle.ImmutableTags;
+import io.berth.lifecycle.LastPulled;
+import io.berth.lifecycle.LifecycleStore;
+import io.berth.lifecycle.Retention;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.proxy.ProxyMetrics;
@@ -67,6 +71,8 @@ public final class BerthServer implements AutoCloseable {
     private final DataDirectoryLock lock;
     private final ScheduledExecutorService maintenance;
     private final AccessService access;
+    private final ImmutableTags immutableTags;
+    private final Retention retention;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -98,6 +104,10 @@ public final class BerthServer implements AutoCloseable {
         this.registry = new OutageBoundary(core);
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
+        LifecycleStore lifecycle = metadata.lifecycleStore();
+        this.immutableTags = new ImmutableTags(lifecycle);
+        // Pull times come with the usage statistics' recorder: pass it here instead of NOT_RECORDED.
+        this.retention = new Retention(lifecycle, LastPulled.NOT_RECORDED, config.retention(), Clock.systemUTC());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
         EventSink events = EventSink.fanOut(List.of());
 
@@ -305,6 +315,7 @@ public final class BerthServer implements AutoCloseable {
     }
 
     private void scheduleMaintenance() {
+        scheduleRetention();
         if (!config.uploadPurging()) {
             return;
         }
@@ -317,6 +328,24 @@ public final class BerthServer implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 LOG.warn("upload purge failed: {}", e.getMessage());
+            }
+        }, Math.min(every, 60), every, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Retention on its schedule: every node tries every 10 minutes (every interval, when that is shorter), and
+     * the one that takes the database's lease runs every namespace's rules, once per interval.
+     */
+    private void scheduleRetention() {
+        if (!config.retention().scheduled()) {
+            return;
+        }
+        long every = Math.max(1, Math.min(config.retention().interval().toSeconds(), 600));
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                retention.runScheduled();
+            } catch (RuntimeException e) {
+                LOG.warn("scheduled retention run failed: {}", e.getMessage());
             }
         }, Math.min(every, 60), every, TimeUnit.SECONDS);
     }
@@ -338,6 +367,16 @@ public final class BerthServer implements AutoCloseable {
 
     public Registry registry() {
         return registry;
+    }
+
+    /** Immutable tag rules (for the admin API, retention and garbage collection). */
+    public ImmutableTags immutableTags() {
+        return immutableTags;
+    }
+
+    /** Retention rules, previews and runs (for the admin API). */
+    public Retention retention() {
+        return retention;
     }
 
     /** Discards uploads started before {@code maxAge} ago; returns how many (maintenance, and tests). */

@@ -141,4 +141,16 @@ class ConfigTest {
         assertThatThrownBy(() -> env(Map.of("BERTH_DATABASE_SYNCHRONOUS", "off"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("berth.database.synchronous").hasMessageContaining("full or normal");
     }
+
+    @Test
+    void retentionRunsDailyByDefaultAndZeroTurnsTheScheduleOff() {
+        assertThat(env(Map.of()).retention().interval()).isEqualTo(Duration.ofHours(24));
+        assertThat(env(Map.of()).retention().untaggedGrace()).isEqualTo(Duration.ofHours(1));
+        assertThat(env(Map.of()).retention().scheduled()).isTrue();
+        assertThat(env(Map.of("BERTH_RETENTION_INTERVAL", "0")).retention().scheduled()).isFalse();
+        assertThat(env(Map.of("BERTH_RETENTION_INTERVAL", "6h", "BERTH_RETENTION_UNTAGGEDGRACE", "30m")).retention())
+                .isEqualTo(new io.berth.lifecycle.RetentionSettings(Duration.ofHours(6), Duration.ofMinutes(30)));
+        assertThatThrownBy(() -> env(Map.of("BERTH_RETENTION_INTERVAL", "daily"))).hasMessageContaining("BERTH_RETENTION_INTERVAL");
+        assertThatThrownBy(() -> env(Map.of("BERTH_RETENTION_INTERVAL", "10ms"))).hasMessageContaining("at least 1s");
+    }
 }

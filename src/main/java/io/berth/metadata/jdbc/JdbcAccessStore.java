@@ -213,6 +213,7 @@ final class JdbcAccessStore implements AccessStore {
             update(c, "DELETE FROM " + table + " WHERE " + inNamespace("repository"), namespaceArgs(name));
         }
         update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
+        JdbcLifecycleStore.deleteRules(c, name);
         dropTokenGrants(c, name);
         update(c, "DELETE FROM namespaces WHERE name = ?", name);
         return new Deletion(DeleteOutcome.DELETED, repositories);
@@ -226,11 +227,11 @@ final class JdbcAccessStore implements AccessStore {
      * The namespace's repositories in {@code column}: the name itself and names below it, as a byte-order
      * range, so "team" covers "team/app" but not "teamx/app" or "team-b" ('0' follows '/').
      */
-    private static String inNamespace(String column) {
+    static String inNamespace(String column) {
         return "(" + column + " = ? OR (" + column + " > ? AND " + column + " < ?))";
     }
 
-    private static Object[] namespaceArgs(String namespace) {
+    static Object[] namespaceArgs(String namespace) {
         return new Object[]{namespace, namespace + "/", namespace + "0"};
     }
 
@@ -400,22 +401,30 @@ final class JdbcAccessStore implements AccessStore {
             return;
         }
         sql.write(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO audit_events (at, actor, action, target, client, success, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                for (AuditEvent e : events) {
-                    ps.setLong(1, e.at());
-                    ps.setString(2, e.actor());
-                    ps.setString(3, e.action());
-                    ps.setString(4, e.target());
-                    ps.setString(5, e.client());
-                    ps.setBoolean(6, e.success());
-                    ps.setString(7, e.detail());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
+            insertAudit(c, events);
             return null;
         });
+    }
+
+    /** Audit rows inside the caller's transaction (retention writes them with what they record). */
+    static void insertAudit(Connection c, List<AuditEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO audit_events (at, actor, action, target, client, success, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (AuditEvent e : events) {
+                ps.setLong(1, e.at());
+                ps.setString(2, e.actor());
+                ps.setString(3, e.action());
+                ps.setString(4, e.target());
+                ps.setString(5, e.client());
+                ps.setBoolean(6, e.success());
+                ps.setString(7, e.detail());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     @Override

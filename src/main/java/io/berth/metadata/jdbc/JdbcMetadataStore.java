@@ -8,6 +8,7 @@ import static io.berth.metadata.jdbc.Sql.strings;
 import static io.berth.metadata.jdbc.Sql.update;
 
 import io.berth.oci.ManifestRecord;
+import io.berth.metadata.ImmutableTagException;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
 import io.berth.metadata.RepositoryBrowser;
@@ -49,6 +50,11 @@ public final class JdbcMetadataStore implements MetadataStore {
     /** What the web UI lists and searches, on the same database. */
     public RepositoryBrowser browser() {
         return new JdbcRepositoryBrowser(sql);
+    }
+
+    /** The store of immutable tag and retention rules, on the same database. */
+    public io.berth.lifecycle.LifecycleStore lifecycleStore() {
+        return new JdbcLifecycleStore(sql);
     }
 
     /** An embedded SQLite database in the given file (created and migrated as needed). */
@@ -183,24 +189,63 @@ public final class JdbcMetadataStore implements MetadataStore {
                 update(c, "UPDATE repositories SET pushed = TRUE WHERE name = ? AND NOT pushed", m.repository());
             }
             String digest = m.digest().toString();
-            int inserted = update(c, "INSERT INTO manifests (repository, digest, media_type, artifact_type, subject, "
-                            + "annotations, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                            + "ON CONFLICT (repository, digest) DO NOTHING",
-                    m.repository(), digest, m.mediaType(), m.artifactType(),
-                    m.subject() == null ? null : m.subject().toString(), m.annotations(), m.size(), m.content(),
-                    m.createdMillis());
-            if (inserted > 0) {
-                insertReferences(c, m.repository(), digest, blobs, "b");
-                insertReferences(c, m.repository(), digest, children, "m");
-            }
+            int inserted = insertManifest(c, m, blobs, children);
             if (tag != null) {
-                update(c, "INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?) "
-                                + "ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at",
-                        m.repository(), tag, digest, m.createdMillis());
+                if (inserted == 0 && db.dialect == Dialect.POSTGRESQL && !exists(c, "SELECT 1 FROM manifests WHERE repository = ? "
+                        + "AND digest = ? FOR SHARE", m.repository(), digest)) {
+                    // A delete committed between our insert (which found the row) and now: store it again, or the
+                    // tag would point at nothing. Held FOR SHARE from here on, so a delete waits for this push.
+                    insertManifest(c, m, blobs, children);
+                }
+                moveTag(c, m, tag, verify);
                 bumpTagVersion(c, m.repository());
             }
             return null;
         });
+    }
+
+    private static final String UPSERT_TAG = "INSERT INTO tags (repository, name, digest, updated_at, pushed_at) VALUES (?, ?, ?, ?, ?) "
+            + "ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at, "
+            + "pushed_at = excluded.pushed_at";
+
+    /**
+     * Points the tag at the manifest; a push (not a cache fill, which follows its upstream) may not move an
+     * immutable tag to another digest. The immutable case is one conditional upsert, so that of two pushes
+     * racing to create the tag the second finds the first's row (PostgreSQL makes it wait for that
+     * commit) and is refused, rather than moving it; the conflicting row stays locked for the rest.
+     */
+    private static void moveTag(Connection c, ManifestRecord m, String tag, boolean push) throws SQLException {
+        String digest = m.digest().toString();
+        Object[] args = {m.repository(), tag, digest, m.createdMillis(), m.createdMillis()};
+        String rule = push ? JdbcLifecycleStore.patternFor(c, m.repository(), tag) : null;
+        if (rule == null || update(c, UPSERT_TAG + " WHERE tags.digest = excluded.digest", args) > 0) {
+            if (rule == null) {
+                update(c, UPSERT_TAG, args);
+            }
+            return;
+        }
+        Optional<Digest> current = JdbcLifecycleStore.tagTarget(c, "", m.repository(), tag);
+        if (current.isPresent() && !JdbcLifecycleStore.isReferrer(c, m.repository(), current.get())) {
+            throw ImmutableTagException.move(m.repository(), tag, rule, current.get(), m.digest());
+        }
+        update(c, UPSERT_TAG, args); // the tag names a referrer (a signature, an attestation): exempt
+    }
+
+    /** The manifest with its references, unless it is there; how many rows it inserted. */
+    private static int insertManifest(Connection c, ManifestRecord m, Collection<Digest> blobs, Collection<Digest> children)
+            throws SQLException {
+        String digest = m.digest().toString();
+        int inserted = update(c, "INSERT INTO manifests (repository, digest, media_type, artifact_type, subject, "
+                        + "annotations, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (repository, digest) DO NOTHING",
+                m.repository(), digest, m.mediaType(), m.artifactType(),
+                m.subject() == null ? null : m.subject().toString(), m.annotations(), m.size(), m.content(),
+                m.createdMillis());
+        if (inserted > 0) {
+            insertReferences(c, m.repository(), digest, blobs, "b");
+            insertReferences(c, m.repository(), digest, children, "m");
+        }
+        return inserted;
     }
 
     private void checkReferences(Connection c, String repository, Collection<Digest> blobs, Collection<Digest> children)
@@ -266,21 +311,39 @@ public final class JdbcMetadataStore implements MetadataStore {
                 + "ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = ? AND t.name = ?", repository, tag));
     }
 
+    /**
+     * The manifest row is locked first (PostgreSQL), so a push tagging it that is in flight finishes first and
+     * its tag is seen here; one that comes later waits, then stores the manifest again.
+     */
     @Override
     public boolean deleteManifest(String repository, Digest digest) {
         String d = digest.toString();
         return sql.write(c -> {
+            List<String> subject = strings(c, "SELECT subject FROM manifests WHERE repository = ? AND digest = ?" + db.dialect.forUpdate,
+                    repository, d);
+            if (!subject.isEmpty() && subject.getFirst() == null) { // referrers are exempt
+                JdbcLifecycleStore.refuseImmutableTags(c, repository, digest);
+            }
             if (update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, d) > 0) {
                 bumpTagVersion(c, repository);
             }
-            update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, d);
-            return update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, d) > 0;
+            return removeManifest(c, repository, d);
         });
+    }
+
+    /** Deletes a manifest row and its references (its tags are the caller's); true when it existed. */
+    static boolean removeManifest(Connection c, String repository, String digest) throws SQLException {
+        update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, digest);
+        return update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, digest) > 0;
     }
 
     @Override
     public boolean deleteTag(String repository, String tag) {
         return sql.write(c -> {
+            String rule = JdbcLifecycleStore.immutableRule(c, db.dialect.forUpdate, repository, tag);
+            if (rule != null) {
+                throw ImmutableTagException.delete(repository, tag, rule);
+            }
             boolean deleted = update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0;
             if (deleted) {
                 bumpTagVersion(c, repository);
@@ -294,7 +357,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         return sql.read(c -> optionalLong(c, "SELECT tag_version FROM repositories WHERE name = ?", repository));
     }
 
-    private static void bumpTagVersion(Connection c, String repository) throws SQLException {
+    static void bumpTagVersion(Connection c, String repository) throws SQLException {
         update(c, "UPDATE repositories SET tag_version = tag_version + 1 WHERE name = ?", repository);
     }
 
