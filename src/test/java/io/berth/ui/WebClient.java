@@ -63,7 +63,21 @@ final class WebClient {
         d.findElement(By.id("username")).sendKeys(user);
         d.findElement(By.id("password")).sendKeys(password);
         d.findElement(By.cssSelector("form[action='/login'] button")).click();
+        // The click only starts the form's navigation: on a loaded machine the answer's cookie comes a moment later.
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (d.manage().getCookieNamed("berth_session") == null && System.nanoTime() < until) {
+            pause();
+        }
         assertThat(d.manage().getCookieNamed("berth_session")).extracting(Cookie::isHttpOnly).isEqualTo(true);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The CSRF token of a page's forms. */
