@@ -78,4 +78,27 @@ public interface RepositoryBrowser {
 
     /** Tags whose name contains {@code contains}, by repository and name. */
     List<Hit> tagsMatching(Readable readable, String contains, int limit);
+
+    // --- one manifest (the image page; the caller checks who may see the repository) ---
+
+    /** A digest with a byte count: a blob and its size, or an index's child and what it references. */
+    record Sized(Digest digest, long bytes) {
+    }
+
+    /** The tags pointing at a manifest, by name: at most {@code limit} of them. */
+    List<String> tagsOf(String repository, Digest manifest, int limit);
+
+    /**
+     * The children an index references, each with the bytes of what it references in turn (its config and
+     * layers: what pulling that platform downloads), in one statement however many children.
+     */
+    List<Sized> childContent(String repository, Digest index);
+
+    /**
+     * The blobs that deleting a manifest would leave unreferenced in the whole registry, by digest: those it
+     * references — and, for an index, those of its children that nothing else keeps (no tag, no other index
+     * of the repository) — that no other manifest of any repository references. What garbage collection
+     * then reclaims; empty when the manifest does not exist.
+     */
+    List<Sized> freedBy(String repository, Digest manifest);
 }

@@ -39,6 +39,15 @@ final class Format {
         return d.algorithm() + ":" + d.hex().substring(0, 12);
     }
 
+    /** "linux/arm64/v8" from a platform's parts; "unknown" for a part that is missing. */
+    static String platform(String os, String architecture, String variant) {
+        if (os == null && architecture == null) {
+            return "unknown";
+        }
+        return (os == null ? "unknown" : os) + "/" + (architecture == null ? "unknown" : architecture)
+                + (variant == null || variant.isEmpty() ? "" : "/" + variant);
+    }
+
     /** A media type without its vendor prefix: "oci.image.manifest.v1", "docker…manifest.v2". */
     static String kind(String mediaType) {
         if (mediaType == null) {

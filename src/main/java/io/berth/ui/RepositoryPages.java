@@ -11,7 +11,6 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.Names;
 import io.berth.oci.RegistryException;
 
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +24,13 @@ final class RepositoryPages {
     private final WebUi ui;
     private final RepositoryBrowser browser;
     private final AdminService admin;
+    private final ImagePages images;
 
-    RepositoryPages(WebUi ui, RepositoryBrowser browser, AdminService admin) {
+    RepositoryPages(WebUi ui, RepositoryBrowser browser, AdminService admin, ImagePages images) {
         this.ui = ui;
         this.browser = browser;
         this.admin = admin;
+        this.images = images;
     }
 
     void dashboard(Web web) {
@@ -67,8 +68,11 @@ final class RepositoryPages {
         ui.render(web, 200, "search.jte", params);
     }
 
-    /** /r/NAME, and its actions: /r/NAME/description, /r/NAME/tags/TAG/delete. */
+    /** /r/NAME, and its actions: /r/NAME/description, /r/NAME/tags/TAG/delete; an image's pages are {@link ImagePages}'. */
     void repository(Web web, String rest) {
+        if (images.handle(web, rest)) {
+            return;
+        }
         if (web.isPost() && rest.endsWith("/description")) {
             String name = rest.substring(0, rest.length() - "/description".length());
             admin.repositories().describe(web.principal(), web.client(), name, web.form("description"));
@@ -93,7 +97,7 @@ final class RepositoryPages {
         if (!Names.isValidRepository(name)) {
             throw new RegistryException(ErrorCode.NOT_FOUND, "There is no page at this address.");
         }
-        Set<Action> rights = rights(web, name);
+        Set<Action> rights = ui.rights(web, name);
         RepositoryRow repo = browser.repository(name).filter(r -> rights.contains(Action.PULL))
                 // a private repository looks exactly like a missing one
                 .orElseThrow(() -> new RegistryException(ErrorCode.NAME_UNKNOWN, "There is no repository " + name + " that you may see."));
@@ -108,17 +112,9 @@ final class RepositoryPages {
         params.put("tagCount", repo.tags());
         params.put("order", order == TagOrder.RECENT ? "recent" : "name");
         params.put("next", tags.size() > PAGE ? tags.get(PAGE - 1).cursor(order) : null);
-        boolean writer = web.viewer() != null && !web.viewer().readOnly();
-        params.put("mayDelete", writer && rights.contains(Action.DELETE));
-        params.put("mayEdit", writer && rights.contains(Action.DELETE));
+        params.put("mayDelete", WebUi.mayChange(web) && rights.contains(Action.DELETE));
+        params.put("mayEdit", WebUi.mayChange(web) && rights.contains(Action.DELETE));
         ui.render(web, 200, "repository.jte", params);
-    }
-
-    private Set<Action> rights(Web web, String name) {
-        if (admin == null) {
-            return EnumSet.of(Action.PULL); // no logins: everyone browses, nobody changes
-        }
-        return admin.repositories().rights(web.principal(), name);
     }
 
     /** The confirmation after a change (by a fixed code: a page never echoes text from its URL as a message). */
@@ -130,6 +126,7 @@ final class RepositoryPages {
         return switch (done) {
             case "deleted" -> new Page.Flash(false, "Tag " + (web.query("tag") == null ? "" : web.query("tag")) + " deleted.");
             case "description" -> new Page.Flash(false, "Description saved.");
+            case "manifest" -> new Page.Flash(false, "Manifest deleted, with its tags.");
             default -> null;
         };
     }

@@ -4,6 +4,7 @@ import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
 import io.berth.auth.AccessService;
+import io.berth.auth.Action;
 import io.berth.auth.AdminService;
 import io.berth.auth.AuthException;
 import io.berth.auth.Principal;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -61,7 +63,7 @@ public final class WebUi extends Handler.Abstract {
         this.admin = access == null ? null : new AdminService(access, registry);
         this.browser = browser;
         this.login = new LoginPages(this, access);
-        this.repositories = new RepositoryPages(this, browser, admin);
+        this.repositories = new RepositoryPages(this, browser, admin, new ImagePages(this, registry, browser, admin));
     }
 
     @Override
@@ -176,6 +178,19 @@ public final class WebUi extends Handler.Abstract {
         }
         Set<String> names = admin.namespaces().readableNames(web.principal());
         return names == null ? RepositoryBrowser.Readable.EVERYTHING : RepositoryBrowser.Readable.only(names);
+    }
+
+    /** What the viewer may do in a repository; without logins everyone browses and nobody changes. */
+    Set<Action> rights(Web web, String name) {
+        if (admin == null) {
+            return EnumSet.of(Action.PULL);
+        }
+        return admin.repositories().rights(web.principal(), name);
+    }
+
+    /** Whether the viewer may change anything at all: logged in with a password (an API token only looks). */
+    static boolean mayChange(Web web) {
+        return web.viewer() != null && !web.viewer().readOnly();
     }
 
     void render(Web web, int status, String template, Map<String, Object> params) {

@@ -540,6 +540,50 @@ public abstract class MetadataStoreContract {
                 .extracting(h -> h.repository() + ":" + h.tag()).containsExactly("pub/a:1.0");
     }
 
+    @Test
+    void theBrowserTellsAManifestsTagsItsChildrensContentAndWhatDeletingItWouldFreeInTheWholeRegistry() {
+        Digest config = blob("img-config");
+        Digest own = blob("img-own-layer");
+        Digest shared = blob("shared-with-another-repository");
+        Digest sibling = blob("shared-within-the-repository");
+        store.linkBlob("team/app", config, 100);
+        store.linkBlob("team/app", own, 1000);
+        store.linkBlob("team/app", shared, 500);
+        store.linkBlob("team/app", sibling, 70);
+        store.linkBlob("other/x", shared, 500);
+        ManifestRecord image = manifest("team/app", "img", null, null);
+        store.putManifest(image, "1.0", List.of(config, own, shared, sibling), List.of());
+        store.putManifest(image, "latest", List.of(config, own, shared, sibling), List.of());
+        store.putManifest(manifest("team/app", "img-sibling", null, null), null, List.of(sibling), List.of());
+        store.putManifest(manifest("other/x", "x", null, null), "1", List.of(shared), List.of());
+
+        assertThat(browser().tagsOf("team/app", image.digest(), 10)).containsExactly("1.0", "latest");
+        assertThat(browser().tagsOf("team/app", image.digest(), 1)).containsExactly("1.0");
+        assertThat(browser().tagsOf("other/x", image.digest(), 10)).isEmpty();
+        // Blobs another manifest references — in another repository, or the same one — stay.
+        assertThat(browser().freedBy("team/app", image.digest())).containsExactlyInAnyOrderElementsOf(
+                List.of(new RepositoryBrowser.Sized(config, 100), new RepositoryBrowser.Sized(own, 1000)));
+
+        // An index: its children's blobs count, unless the child is kept (tagged, or in another index).
+        Digest armConfig = blob("arm-config");
+        Digest armLayer = blob("arm-layer");
+        store.linkBlob("team/app", armConfig, 10);
+        store.linkBlob("team/app", armLayer, 2000);
+        ManifestRecord arm = manifest("team/app", "arm", null, null);
+        store.putManifest(arm, null, List.of(armConfig, armLayer), List.of());
+        ManifestRecord index = manifest("team/app", "index", null, null);
+        store.putManifest(index, "multi", List.of(), List.of(image.digest(), arm.digest()));
+        assertThat(browser().childContent("team/app", index.digest())).containsExactlyInAnyOrder(
+                new RepositoryBrowser.Sized(image.digest(), 1670), new RepositoryBrowser.Sized(arm.digest(), 2010));
+        assertThat(browser().freedBy("team/app", index.digest())).extracting(RepositoryBrowser.Sized::digest)
+                .containsExactlyInAnyOrder(armConfig, armLayer); // the amd64 image is tagged: it stays
+        ManifestRecord other = manifest("team/app", "other-index", null, null);
+        store.putManifest(other, null, List.of(), List.of(arm.digest()));
+        assertThat(browser().freedBy("team/app", index.digest())).isEmpty();
+        assertThat(browser().freedBy("team/app", blob("no such manifest"))).isEmpty();
+        assertThat(browser().childContent("team/app", image.digest())).isEmpty();
+    }
+
     // --- helpers ----------------------------------------------------------------------------
 
     protected static Digest blob(String seed) {

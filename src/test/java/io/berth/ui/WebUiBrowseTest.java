@@ -7,13 +7,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Cookie;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
@@ -125,59 +122,25 @@ class WebUiBrowseTest {
     }
 
     private static void logIn(ChromeDriver d, String user) {
-        d.get(server.url() + "/login");
-        d.findElement(By.id("username")).sendKeys(user);
-        d.findElement(By.id("password")).sendKeys(PASSWORD);
-        d.findElement(By.cssSelector("form[action='/login'] button")).click();
-        assertThat(d.manage().getCookieNamed("berth_session")).extracting(Cookie::isHttpOnly).isEqualTo(true);
+        new WebClient(server.url()).logIn(d, user, PASSWORD);
     }
 
     // --- plain HTTP, as an attacker's script would send it ----------------------------------------
 
-    private static final HttpClient CLIENT = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-
     /** Logs in through the form; returns the session cookie's value. */
     private static String login(String user) {
-        HttpResponse<String> r = post("/login", null, "username=" + user + "&password=" + PASSWORD, null);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
-        String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
-        assertThat(setCookie).contains("HttpOnly", "SameSite=Lax");
-        return setCookie.substring("berth_session=".length(), setCookie.indexOf(';'));
+        return new WebClient(server.url()).login(user, PASSWORD);
     }
 
     private static String page(String path, String session) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path));
-            if (session != null) {
-                b.header("Cookie", "berth_session=" + session);
-            }
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return new WebClient(server.url()).page(path, session);
     }
 
     private static HttpResponse<String> post(String path, String session, String form, String origin) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form));
-            if (session != null) {
-                b.header("Cookie", "berth_session=" + session);
-            }
-            if (origin != null) {
-                b.header("Origin", origin);
-            }
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return new WebClient(server.url()).post(path, session, form, origin);
     }
 
     private static String csrfOf(String html) {
-        int at = html.indexOf("name=\"csrf\" value=\"");
-        assertThat(at).as("a form with a CSRF token").isPositive();
-        int start = at + "name=\"csrf\" value=\"".length();
-        return html.substring(start, html.indexOf('"', start));
+        return WebClient.csrfOf(html);
     }
 }

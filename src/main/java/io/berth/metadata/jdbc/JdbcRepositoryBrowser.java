@@ -21,6 +21,22 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
             + " WHERE c.repository = t.repository AND c.manifest_digest = t.digest AND c.kind = 'm')";
     private static final String TAG_COLUMNS = "t.name, t.digest, m.media_type, m.artifact_type, m.size, " + CONTENT_BYTES + ", t.updated_at";
 
+    /**
+     * {@code doomed}: the manifest and the children only it keeps; the answer: the blobs they reference that no
+     * reference from outside {@code doomed}, in any repository, holds.
+     */
+    private static final String FREED_BY = "WITH doomed (repository, manifest_digest) AS ("
+            + "SELECT m.repository, m.digest FROM manifests m WHERE m.repository = ? AND m.digest = ?"
+            + " UNION SELECT c.repository, c.digest FROM manifest_references c WHERE c.repository = ? AND c.manifest_digest = ? AND c.kind = 'm'"
+            + " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository = c.repository AND t.digest = c.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references o WHERE o.repository = c.repository AND o.digest = c.digest"
+            + " AND o.kind = 'm' AND o.manifest_digest <> c.manifest_digest))"
+            + " SELECT b.digest, b.size FROM blobs b WHERE b.digest IN (SELECT r.digest FROM manifest_references r"
+            + " JOIN doomed d ON d.repository = r.repository AND d.manifest_digest = r.manifest_digest WHERE r.kind = 'b')"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references o WHERE o.digest = b.digest AND NOT EXISTS"
+            + " (SELECT 1 FROM doomed d WHERE d.repository = o.repository AND d.manifest_digest = o.manifest_digest))"
+            + " ORDER BY b.digest";
+
     private static final String REPOSITORY_SELECT = "SELECT r.name, r.description,"
             + " (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name),"
             + " (SELECT COALESCE(MAX(t.updated_at), 0) FROM tags t WHERE t.repository = r.name)"
@@ -127,6 +143,26 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
         return sql.read(c -> list(c, JdbcRepositoryBrowser::hit, q.toString(), args.toArray()));
     }
 
+    @Override
+    public List<String> tagsOf(String repository, Digest manifest, int limit) {
+        return sql.read(c -> list(c, rs -> rs.getString(1), "SELECT name FROM tags WHERE repository = ? AND digest = ? ORDER BY name LIMIT ?",
+                repository, manifest.toString(), limit));
+    }
+
+    @Override
+    public List<Sized> childContent(String repository, Digest index) {
+        return sql.read(c -> list(c, JdbcRepositoryBrowser::sized, "SELECT c.digest, COALESCE(SUM(b.size), 0) FROM manifest_references c"
+                + " LEFT JOIN manifest_references r ON r.repository = c.repository AND r.manifest_digest = c.digest AND r.kind = 'b'"
+                + " LEFT JOIN blobs b ON b.digest = r.digest"
+                + " WHERE c.repository = ? AND c.manifest_digest = ? AND c.kind = 'm' GROUP BY c.digest", repository, index.toString()));
+    }
+
+    @Override
+    public List<Sized> freedBy(String repository, Digest manifest) {
+        String d = manifest.toString();
+        return sql.read(c -> list(c, JdbcRepositoryBrowser::sized, FREED_BY, repository, d, repository, d));
+    }
+
     private static void inNamespaces(StringBuilder q, List<Object> args, Readable readable, String column) {
         if (readable.everything()) {
             return;
@@ -161,6 +197,10 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
     private static TagRow tagRow(ResultSet rs) throws SQLException {
         return new TagRow(rs.getString(1), Digest.parse(rs.getString(2)), rs.getString(3), rs.getString(4), rs.getLong(5),
                 rs.getLong(6), rs.getLong(7));
+    }
+
+    private static Sized sized(ResultSet rs) throws SQLException {
+        return new Sized(Digest.parse(rs.getString(1)), rs.getLong(2));
     }
 
     private static Hit hit(ResultSet rs) throws SQLException {
