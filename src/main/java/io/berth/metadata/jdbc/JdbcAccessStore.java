@@ -214,6 +214,7 @@ final class JdbcAccessStore implements AccessStore {
         }
         update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
         dropTokenGrants(c, name);
+        JdbcWebhookStore.deleteNamespaceWebhooks(c, name);
         update(c, "DELETE FROM namespaces WHERE name = ?", name);
         return new Deletion(DeleteOutcome.DELETED, repositories);
     }
