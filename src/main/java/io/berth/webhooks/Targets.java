@@ -60,13 +60,13 @@ final class Targets {
         return u;
     }
 
-    /** Resolves the URL's host and refuses non-public addresses (unless allowed): the check at creation. */
+    /** Resolves the URL's host (a typo is told at once) and refuses non-public addresses unless allowed: the check at creation. */
     static void check(URI url, boolean allowPrivate) {
-        if (allowPrivate) {
-            return;
-        }
         try {
-            refuseNonPublic(url.getHost(), InetAddress.getAllByName(host(url.getHost())));
+            InetAddress[] addresses = InetAddress.getAllByName(host(url.getHost()));
+            if (!allowPrivate) {
+                refuseNonPublic(url.getHost(), addresses);
+            }
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("the webhook url's host " + url.getHost() + " does not resolve");
         } catch (RefusedTarget e) {
