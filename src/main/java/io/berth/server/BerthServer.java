@@ -100,7 +100,7 @@ public final class BerthServer implements AutoCloseable {
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
         this.webhooks = new Webhooks(metadata.webhookStore(), config.notifications(), config.webhooks(),
-                config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort());
+                config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort(), metrics.prometheus());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
         EventSink events = EventSink.fanOut(List.of(webhooks));
 

@@ -46,6 +46,8 @@ final class Deliverer implements AutoCloseable {
     private final WebhookSettings settings;
     private final Map<String, NotificationEndpoint> endpoints;
     private final String node;
+    /** Counts each attempt's outcome by destination (the metrics). */
+    private final java.util.function.BiConsumer<String, Outcome> counted;
     private final long lease;
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     /** registry:2's circuit breaker, per endpoint destination: failures in a row, and until when to wait. */
@@ -57,8 +59,10 @@ final class Deliverer implements AutoCloseable {
     private long prunedAt;
     private long warnedAt;
 
-    Deliverer(WebhookStore store, Sender sender, WebhookSettings settings, Map<String, NotificationEndpoint> endpoints, String node) {
+    Deliverer(WebhookStore store, Sender sender, WebhookSettings settings, Map<String, NotificationEndpoint> endpoints, String node,
+              java.util.function.BiConsumer<String, Outcome> counted) {
         this.store = store;
+        this.counted = counted;
         this.sender = sender;
         this.settings = settings;
         this.endpoints = Map.copyOf(endpoints);
@@ -173,7 +177,8 @@ final class Deliverer implements AutoCloseable {
             if (r.accepted(false)) {
                 store.delivered(row, log(row, attempt, now, r, null, Outcome.DELIVERED));
             } else if (attempt >= settings.attempts()) {
-                store.failed(row, log(row, attempt, now, r, error + "; given up after " + attempt + " attempts", Outcome.FAILED));
+                String why = error + "; given up after " + attempt + (attempt == 1 ? " attempt" : " attempts");
+                store.failed(row, log(row, attempt, now, r, why, Outcome.FAILED));
             } else {
                 store.retry(row, settings.nextAttempt(now, attempt), log(row, attempt, now, r, error, Outcome.RETRYING));
             }
@@ -235,7 +240,8 @@ final class Deliverer implements AutoCloseable {
         return r.accepted(redirectsCount) ? null : "HTTP " + r.status();
     }
 
-    private static Delivery log(Claimed row, int attempt, long at, Sender.Result r, String error, Outcome outcome) {
+    private Delivery log(Claimed row, int attempt, long at, Sender.Result r, String error, Outcome outcome) {
+        counted.accept(row.destination(), outcome);
         return new Delivery(0, row.destination(), row.eventId(), row.kind(), attempt, at, r.status(), error, r.millis(), outcome);
     }
 

@@ -10,6 +10,9 @@ import io.berth.oci.RegistryException;
 import io.berth.webhooks.WebhookStore.Delivery;
 import io.berth.webhooks.WebhookStore.Outgoing;
 import io.berth.webhooks.WebhookStore.Webhook;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +84,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
     /** Events queued and not yet written (or dropped). */
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final Counter droppedCounter;
     /** Namespace → kinds its webhooks subscribe to, so the request thread skips what nobody wants. */
     private volatile Map<String, Set<String>> subscriptions = Map.of();
     private volatile long subscriptionsAt;
@@ -92,7 +96,8 @@ public final class Webhooks implements EventSink, AutoCloseable {
      * @param scheme     of the registry's own URLs in events ({@code https} with TLS)
      * @param sourceAddr registry:2's source.addr: this node's host name and port
      */
-    public Webhooks(WebhookStore store, List<NotificationEndpoint> endpoints, WebhookSettings settings, String scheme, String sourceAddr) {
+    public Webhooks(WebhookStore store, List<NotificationEndpoint> endpoints, WebhookSettings settings, String scheme, String sourceAddr,
+                    PrometheusRegistry metrics) {
         this.store = store;
         this.endpoints = List.copyOf(endpoints);
         this.settings = settings;
@@ -107,7 +112,15 @@ public final class Webhooks implements EventSink, AutoCloseable {
         store.releaseAbandonedLeases();
         refreshSubscriptions();
         this.sender = new Sender(settings.allowPrivateTargets());
-        this.deliverer = new Deliverer(store, sender, settings, byDestination, instance);
+        Counter deliveries = Counter.builder().name("berth_webhook_deliveries_total")
+                .help("Delivery attempts of notifications (destination endpoint) and webhooks, by outcome (delivered, retrying, failed)")
+                .labelNames("destination", "outcome").register(metrics);
+        this.droppedCounter = Counter.builder().name("berth_webhook_events_dropped_total")
+                .help("Events lost to notifications and webhooks because their queue was full (the database slow or down)").register(metrics);
+        GaugeWithCallback.builder().name("berth_webhook_events_queued")
+                .help("Events waiting in memory to be written to the outbox").callback(cb -> cb.call(pending.get())).register(metrics);
+        this.deliverer = new Deliverer(store, sender, settings, byDestination, instance,
+                (destination, outcome) -> deliveries.labelValues(destination.startsWith("e:") ? "endpoint" : "webhook", outcome.wire()).inc());
         this.writer = Thread.ofPlatform().daemon().name("berth-webhook-outbox").start(this::drain);
     }
 
@@ -136,6 +149,9 @@ public final class Webhooks implements EventSink, AutoCloseable {
     }
 
     private boolean wanted(RegistryEvent e) {
+        if (endpoints.isEmpty() && subscriptions.isEmpty()) {
+            return false; // the common case, on every request: nothing configured
+        }
         for (NotificationEndpoint endpoint : endpoints) {
             if (endpoint.wants(e)) {
                 return true;
@@ -156,6 +172,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
         pending.incrementAndGet();
         if (!queue.offer(event)) {
             pending.decrementAndGet();
+            droppedCounter.inc();
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 10_000 == 0) {
                 LOG.warn("webhook queue full (the database is slow or down): {} events dropped so far", n);
@@ -237,6 +254,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
                 }
                 if (closed && attempt >= 3) {
                     dropped.addAndGet(batch.size());
+                    droppedCounter.inc(batch.size());
                     LOG.warn("shutting down: {} webhook events were not written", batch.size());
                     return;
                 }

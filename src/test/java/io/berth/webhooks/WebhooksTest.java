@@ -132,6 +132,8 @@ class WebhooksTest {
             assertThat(hooks.deliveries("team", OWNER, id, log.getFirst().id(), 10)).as("paged by id").extracting(Delivery::kind)
                     .containsExactly("push");
             assertThat(hooks.pending("team", OWNER, id)).isZero();
+            assertThat(server.metric("berth_webhook_deliveries_total{destination=\"webhook\",outcome=\"delivered\"}")).isEqualTo(2);
+            assertThat(server.metric("berth_webhook_events_dropped_total")).isZero();
         }
     }
 
@@ -203,6 +205,18 @@ class WebhooksTest {
             assertThat(hooks.pending("team", OWNER, id)).isZero();
             NotificationsTest.sleep(500);
             assertThat(receiver.all()).hasSize(3);
+        }
+    }
+
+    @Test
+    void redirectsAreNotFollowed() {
+        try (Receiver receiver = Receiver.start(); TestServer server = TestServer.start(env("BERTH_WEBHOOKS_ATTEMPTS", "1"))) {
+            Webhooks hooks = server.server().webhooks();
+            String id = hooks.create("team", OWNER, receiver.url("/"), List.of("push"), "admin").webhook().id();
+            receiver.answer(307); // a redirect could lead anywhere, past the address check
+            server.http().pushImage("team/app", "v1", "{}".getBytes(), "a".getBytes());
+            assertThat(awaitLog(hooks, "team", id, has(Outcome.FAILED, 1)).getFirst().error())
+                    .isEqualTo("HTTP 307: webhooks do not follow redirects; given up after 1 attempt");
         }
     }
 
