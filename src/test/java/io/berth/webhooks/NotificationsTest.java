@@ -168,7 +168,10 @@ class NotificationsTest {
                         .isEqualTo(new Target(null, null, manifest, null, null, null, "team/app", null, null, null, null));
 
                 // The JSON types, as the spec's example has them.
-                JsonNode raw = receiver.all().get(2).json().path("events").path(0);
+                List<JsonNode> rawEvents = new ArrayList<>();
+                receiver.all().forEach(r -> r.json().path("events").forEach(rawEvents::add));
+                JsonNode raw = rawEvents.get(2);
+                assertThat(raw.path("target").path("digest").asText()).isEqualTo(manifest);
                 assertThat(raw.path("target").path("size").isIntegralNumber()).isTrue();
                 assertThat(raw.path("target").path("length").isIntegralNumber()).isTrue();
                 assertThat(raw.path("timestamp").isTextual()).isTrue();

@@ -222,7 +222,8 @@ class WebhooksTest {
 
     @Test
     void aReceiverThatNeverAnswersHoldsUpOnlyItself() {
-        try (Receiver slow = Receiver.start(); Receiver fast = Receiver.start(); TestServer server = TestServer.start(env())) {
+        try (Receiver slow = Receiver.start(); Receiver fast = Receiver.start();
+             TestServer server = TestServer.start(env("BERTH_WEBHOOKS_TIMEOUT", "10s"))) {
             Webhooks hooks = server.server().webhooks();
             slow.hang();
             String slowId = hooks.create("team", OWNER, slow.url("/"), List.of("push"), "admin").webhook().id();
@@ -231,11 +232,13 @@ class WebhooksTest {
             for (int i = 0; i < 3; i++) {
                 http.pushImage("team/app", "v" + i, "{}".getBytes(), ("layer" + i).getBytes());
             }
-            // Each request to the hanging receiver takes its 2 s timeout; the other gets all three meanwhile.
-            fast.await(3, Duration.ofSeconds(3));
+            // Each request to the hanging receiver takes its 10 s timeout (30 s for the three); the other
+            // webhook gets all three meanwhile, long before the first of those timeouts.
+            fast.await(3, Duration.ofSeconds(8));
+            assertThat(hooks.deliveries("team", OWNER, slowId, null, 10)).as("the hanging one is still on its first").isEmpty();
             List<Delivery> timedOut = awaitLog(hooks, "team", slowId, has(Outcome.RETRYING, 1));
-            assertThat(timedOut.getFirst().error()).isEqualTo("timed out after 2000 ms");
-            assertThat(timedOut.getFirst().durationMillis()).isBetween(1900L, 10_000L);
+            assertThat(timedOut.getFirst().error()).isEqualTo("timed out after 10000 ms");
+            assertThat(timedOut.getFirst().durationMillis()).isBetween(9_900L, 30_000L);
             slow.release();
         }
     }
