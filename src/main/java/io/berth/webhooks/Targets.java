@@ -25,6 +25,7 @@ import java.util.Map;
  * rebinding — is refused then), and redirects are never followed.
  */
 final class Targets {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Targets.class);
     private static final int MAX_URL = 2000;
 
     private Targets() {
@@ -60,7 +61,12 @@ final class Targets {
         return u;
     }
 
-    /** Resolves the URL's host (a typo is told at once) and refuses non-public addresses unless allowed: the check at creation. */
+    /**
+     * Resolves the URL's host and, unless allowed, refuses non-public addresses: the check at creation.
+     * For a host name the refusal does not say why — that it does not resolve, or resolves to 10.0.0.5 — or a
+     * namespace owner could map the operator's internal DNS through error messages; an address typed as such
+     * is told its kind.
+     */
     static void check(URI url, boolean allowPrivate) {
         try {
             InetAddress[] addresses = InetAddress.getAllByName(host(url.getHost()));
@@ -68,7 +74,8 @@ final class Targets {
                 refuseNonPublic(url.getHost(), addresses);
             }
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("the webhook url's host " + url.getHost() + " does not resolve");
+            throw new IllegalArgumentException(allowPrivate ? "the webhook url's host " + url.getHost() + " does not resolve"
+                    : notPublic(url.getHost()));
         } catch (RefusedTarget e) {
             throw new IllegalArgumentException(e.getMessage());
         }
@@ -86,8 +93,10 @@ final class Targets {
                             out.add(new InetSocketAddress(a, port));
                         }
                         promise.succeeded(out);
-                    } catch (UnknownHostException | RefusedTarget e) {
+                    } catch (RefusedTarget e) {
                         promise.failed(e);
+                    } catch (UnknownHostException e) {
+                        promise.failed(new RefusedTarget(notPublic(host)));
                     }
                 });
     }
@@ -108,10 +117,22 @@ final class Targets {
         for (InetAddress a : addresses) {
             String why = nonPublic(a);
             if (why != null) {
-                throw new RefusedTarget("the webhook's host " + host + " is " + a.getHostAddress() + ", a " + why
-                        + " address, which webhooks may not reach (the operator's berth.webhooks.allowprivate allows it)");
+                LOG.debug("webhook host {} refused: {} is a {} address", host, a.getHostAddress(), why);
+                throw new RefusedTarget(isLiteral(host) ? "the webhook's host " + host + " is " + a.getHostAddress() + ", a " + why
+                        + " address, which webhooks may not reach (the operator's berth.webhooks.allowprivate allows it)" : notPublic(host));
             }
         }
+    }
+
+    private static String notPublic(String host) {
+        return "the webhook's host " + host + " does not resolve to public addresses only: names that do not resolve, or resolve to "
+                + "loopback, private, link-local or other internal addresses, are refused (the operator's berth.webhooks.allowprivate "
+                + "allows internal ones)";
+    }
+
+    /** An address written as such (127.0.0.1, 2130706433, [::1]) rather than a name to look up. */
+    private static boolean isLiteral(String host) {
+        return host.contains(":") || host.matches("[0-9.]+");
     }
 
     /** Why the address is not a public one (loopback, private, link-local …), or null when it is. */

@@ -370,7 +370,7 @@ class WebhooksTest {
                 Webhooks hooks = server.server().webhooks();
                 Map<String, String> refused = new java.util.LinkedHashMap<>();
                 refused.put("http://127.0.0.1:8080/", "loopback");
-                refused.put("http://localhost/", "loopback");
+                refused.put("http://localhost/", "does not resolve to public addresses only");
                 refused.put("http://[::1]/", "loopback");
                 refused.put("http://169.254.169.254/latest/meta-data/", "link-local (cloud metadata)");
                 refused.put("http://[fd00:ec2::254]/", "unique-local");
@@ -384,9 +384,13 @@ class WebhooksTest {
                 refused.put("http://[64:ff9b::a9fe:a9fe]/", "link-local");
                 refused.put("http://[2002:7f00:1::]/", "loopback");
                 refused.put("http://2130706433/", "loopback"); // 127.0.0.1 as one number
+                refused.put("http://no-such-host.invalid/", "does not resolve to public addresses only");
                 refused.forEach((url, why) -> assertThatThrownBy(() -> hooks.create("team", OWNER, url, List.of("push"), "a"))
                         .as(url).isInstanceOf(RegistryException.class).hasMessageContaining(why)
                         .hasMessageContaining("berth.webhooks.allowprivate"));
+                // A name is never told apart from one that does not resolve: no mapping of internal DNS through errors.
+                assertThatThrownBy(() -> hooks.create("team", OWNER, "http://localhost/", List.of("push"), "a"))
+                        .hasMessageNotContaining("127.0.0.1").hasMessageNotContaining("a loopback address");
                 assertThat(hooks.create("team", OWNER, "https://203.0.113.7/hook", List.of("push"), "a").webhook().url())
                         .as("a public address is fine").isEqualTo("https://203.0.113.7/hook");
 
