@@ -39,7 +39,7 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.http..",
                         "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
-                        "io.berth.storage..")
+                        "io.berth.storage..", "io.berth.webhooks..")
                 .check(berth);
     }
 
@@ -62,7 +62,18 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.lifecycle..",
                         "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..",
-                        "org.eclipse.jetty..")
+                        "io.berth.webhooks..", "org.eclipse.jetty..")
+                .check(berth);
+    }
+
+    @Test
+    void webhooksKnowNeitherTheServerNorJdbc() {
+        // A sink of events with its own HTTP client (Jetty's client, never its server), its outbox behind
+        // WebhookStore (the SQL lives in metadata.jdbc, as the AccessStore's does), and no handler of the API.
+        noClasses().that().resideInAPackage("io.berth.webhooks..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty.server..", "java.sql..", "javax.sql..",
+                        "io.berth.metadata.jdbc..", "com.zaxxer..", "io.berth.http..", "io.berth.registry..", "io.berth.proxy..",
+                        "io.berth.storage..", "io.berth.config..")
                 .check(berth);
     }
 
@@ -135,7 +146,7 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.berth.server..", "io.berth.cli..")
                 .check(berth);
         noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
-                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.lifecycle..")
+                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.lifecycle..", "io.berth.webhooks..")
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }

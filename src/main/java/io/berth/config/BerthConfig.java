@@ -4,6 +4,8 @@ import io.berth.auth.AuthSettings;
 import io.berth.lifecycle.RetentionSettings;
 import io.berth.proxy.Upstream;
 import io.berth.storage.factory.StorageConfig;
+import io.berth.webhooks.NotificationEndpoint;
+import io.berth.webhooks.WebhookSettings;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -39,7 +41,9 @@ public record BerthConfig(
         AuthSettings auth,
         List<Upstream> upstreams,
         InetSocketAddress debugAddress,
-        RetentionSettings retention) {
+        RetentionSettings retention,
+        List<NotificationEndpoint> notifications,
+        WebhookSettings webhooks) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
@@ -85,7 +89,9 @@ public record BerthConfig(
                 upstreams(s),
                 // registry:2's debug listener: /metrics (and health) off the public port; none unless set
                 s.has("http.debug.addr") ? parseAddress(s.string("http.debug.addr", ""), "http.debug.addr") : null,
-                retention(s));
+                retention(s),
+                notifications(s),
+                webhooks(s));
     }
 
     /** berth.retention.*: how often the rules run by themselves (0: never), and the grace of untagged manifests. */
@@ -96,6 +102,72 @@ public record BerthConfig(
             throw Settings.invalid("berth.retention.interval", interval.toString(), "0 (off) or a duration of at least 1s, such as 24h");
         }
         return new RetentionSettings(interval, s.duration("berth.retention.untaggedgrace", defaults.untaggedGrace()));
+    }
+
+    /** registry:2's notifications.endpoints, as its configuration.md describes them; disabled ones are left out. */
+    private static List<NotificationEndpoint> notifications(Settings s) {
+        List<NotificationEndpoint> out = new ArrayList<>();
+        Set<String> names = new java.util.HashSet<>();
+        int i = 0;
+        for (Settings e : s.objects("notifications.endpoints")) {
+            String where = "notifications.endpoints[" + i++ + "]";
+            String name = e.string("name", "");
+            if (name.isBlank()) {
+                throw new ConfigException(where + " needs a name");
+            }
+            if (!names.add(name)) {
+                throw new ConfigException(where + ": another endpoint is named " + name + " already");
+            }
+            if (e.bool("disabled", false)) {
+                continue;
+            }
+            java.util.Set<String> ignoredTypes = new java.util.LinkedHashSet<>(e.strings("ignoredmediatypes"));
+            ignoredTypes.addAll(e.strings("ignore.mediatypes"));
+            long threshold = e.number("threshold", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            out.add(new NotificationEndpoint(name, endpointUrl(e.string("url", null), where),
+                    e.stringLists("headers"),
+                    goDuration(e, "timeout", NotificationEndpoint.DEFAULT_TIMEOUT),
+                    threshold <= 0 ? NotificationEndpoint.DEFAULT_THRESHOLD : (int) threshold,
+                    goDuration(e, "backoff", NotificationEndpoint.DEFAULT_BACKOFF),
+                    ignoredTypes, new java.util.LinkedHashSet<>(e.strings("ignore.actions"))));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * A Go time.Duration as registry:2 reads it: "500ms", or a bare number of nanoseconds (its docs: "if
+     * you omit the unit of time, ns is used"); zero or less is registry:2's default.
+     */
+    private static Duration goDuration(Settings e, String key, Duration fallback) {
+        String raw = e.string(key, null);
+        Duration d = raw != null && raw.trim().matches("-?\\d+") ? Duration.ofNanos(Long.parseLong(raw.trim())) : e.duration(key, fallback);
+        return d.isZero() || d.isNegative() ? fallback : d;
+    }
+
+    private static URI endpointUrl(String url, String where) {
+        try {
+            URI u = new URI(url == null ? "" : url.trim());
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                throw new URISyntaxException(String.valueOf(url), "not an http(s) URL");
+            }
+            return u;
+        } catch (URISyntaxException e) {
+            throw new ConfigException(where + ".url must be an http(s) URL, not \"" + url + "\"");
+        }
+    }
+
+    /** berth.webhooks: how per-namespace webhooks are delivered, and where they may point. */
+    private static WebhookSettings webhooks(Settings s) {
+        Duration timeout = s.duration("berth.webhooks.timeout", WebhookSettings.DEFAULTS.timeout());
+        if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
+            throw Settings.invalid("berth.webhooks.timeout", timeout.toString(), "a duration from 100ms to 5m");
+        }
+        Duration backoff = s.duration("berth.webhooks.backoff", WebhookSettings.DEFAULTS.backoff());
+        if (backoff.compareTo(Duration.ofMillis(10)) < 0 || backoff.compareTo(Duration.ofHours(1)) > 0) {
+            throw Settings.invalid("berth.webhooks.backoff", backoff.toString(), "a duration from 10ms to 1h");
+        }
+        return new WebhookSettings(s.bool("berth.webhooks.allowprivate", false), timeout, backoff,
+                (int) s.number("berth.webhooks.attempts", WebhookSettings.DEFAULTS.attempts(), 1, 100));
     }
 
     /**

@@ -105,26 +105,63 @@ public final class Settings {
     }
 
     private static void put(ObjectNode root, String[] path, String value) {
-        ObjectNode node = root;
+        JsonNode node = root;
         for (int i = 0; i < path.length - 1; i++) {
-            JsonNode child = node.get(path[i]);
+            JsonNode child = child(node, path[i]);
+            if (child instanceof com.fasterxml.jackson.databind.node.ArrayNode list && index(path[i + 1], list) >= 0) {
+                // registry:2's REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL: an entry of a list, by index (one past the end appends)
+                node = list;
+                continue;
+            }
             if (child == null || !child.isObject()) {
                 // registry:2 allows e.g. REGISTRY_STORAGE=s3 next to REGISTRY_STORAGE_S3_BUCKET: keep the scalar as "type"
-                ObjectNode created = node.putObject(path[i]);
+                ObjectNode created = JsonNodeFactory.instance.objectNode();
                 if (child != null && child.isValueNode()) {
                     created.put("type", child.asText());
                 }
+                set(node, path[i], created);
                 child = created;
             }
-            node = (ObjectNode) child;
+            node = child;
         }
         String leaf = path[path.length - 1];
-        JsonNode existing = node.get(leaf);
+        JsonNode existing = child(node, leaf);
         if (existing != null && existing.isObject()) {
             ((ObjectNode) existing).put("type", value);
         } else {
-            node.put(leaf, value);
+            set(node, leaf, JsonNodeFactory.instance.textNode(value));
         }
+    }
+
+    /** The child of a mapping by key, or of a list by index (null when there is none). */
+    private static JsonNode child(JsonNode node, String key) {
+        if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode list) {
+            int i = index(key, list);
+            return i >= 0 && i < list.size() ? list.get(i) : null;
+        }
+        return node.get(key);
+    }
+
+    private static void set(JsonNode node, String key, JsonNode value) {
+        if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode list) {
+            int i = index(key, list);
+            if (i < list.size()) {
+                list.set(i, value);
+            } else {
+                list.add(value);
+            }
+        } else {
+            ((ObjectNode) node).set(key, value);
+        }
+    }
+
+    /** A list index that exists or appends (as registry:2 allows), else -1. */
+    private static int index(String key, com.fasterxml.jackson.databind.node.ArrayNode list) {
+        if (!key.matches("\\d{1,4}")) {
+            return -1;
+        }
+        int i = Integer.parseInt(key);
+        return i <= list.size() ? i : -1;
     }
 
     private Optional<JsonNode> node(String dotted) {
@@ -154,22 +191,76 @@ public final class Settings {
         return out;
     }
 
-    /** A list of mappings (e.g. the cache's upstreams), each as its own Settings. */
+    /**
+     * A list of mappings (e.g. the cache's upstreams), each as its own Settings. From the environment the
+     * list may come as YAML text (registry:2 reads every variable as YAML: {@code REGISTRY_NOTIFICATIONS_ENDPOINTS='[{name: a, url: …}]'})
+     * or entry by entry ({@code REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL}), which makes a mapping keyed 0, 1, ….
+     */
     public java.util.List<Settings> objects(String dotted) {
         java.util.List<Settings> out = new java.util.ArrayList<>();
-        node(dotted).filter(JsonNode::isArray).ifPresent(a -> a.forEach(n -> {
-            if (!n.isObject()) {
-                throw new ConfigException("every entry of " + dotted + " must be a mapping");
+        node(dotted).map(n -> yaml(n, dotted)).ifPresent(n -> {
+            java.util.List<JsonNode> entries = new java.util.ArrayList<>();
+            if (n.isArray()) {
+                n.forEach(entries::add);
+            } else if (n.isObject() && !n.isEmpty() && java.util.stream.StreamSupport.stream(
+                    java.util.Spliterators.spliteratorUnknownSize(n.fieldNames(), 0), false).allMatch(k -> k.matches("\\d{1,4}"))) {
+                java.util.List<String> keys = new java.util.ArrayList<>();
+                n.fieldNames().forEachRemaining(keys::add);
+                keys.sort(java.util.Comparator.comparingInt(Integer::parseInt));
+                keys.forEach(k -> entries.add(n.get(k)));
+            } else {
+                throw new ConfigException(dotted + " (" + envName(dotted) + ") must be a list of mappings");
             }
-            out.add(new Settings((ObjectNode) n));
-        }));
+            for (JsonNode entry : entries) {
+                if (!entry.isObject()) {
+                    throw new ConfigException("every entry of " + dotted + " must be a mapping");
+                }
+                out.add(new Settings((ObjectNode) entry));
+            }
+        });
+        return out;
+    }
+
+    /** A text value from the environment that holds a YAML list or mapping, parsed; any other node as it is. */
+    private static JsonNode yaml(JsonNode n, String dotted) {
+        String t = n.isTextual() ? n.asText().trim() : "";
+        if (!t.startsWith("[") && !t.startsWith("{") && !t.startsWith("- ") && !t.startsWith("-\n")) {
+            return n;
+        }
+        try {
+            JsonNode parsed = Yaml.MAPPER.readTree(t);
+            return parsed == null || parsed.isMissingNode() ? n : parsed;
+        } catch (IOException e) {
+            throw new ConfigException("invalid setting " + dotted + " (" + envName(dotted) + "): not valid YAML: "
+                    + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** A mapping of names to lists of strings, as registry:2's {@code http.Header} (a lone string counts as a list of one). */
+    public java.util.Map<String, java.util.List<String>> stringLists(String dotted) {
+        java.util.Map<String, java.util.List<String>> out = new java.util.LinkedHashMap<>();
+        node(dotted).map(n -> yaml(n, dotted)).ifPresent(n -> {
+            if (!n.isObject()) {
+                throw new ConfigException(dotted + " (" + envName(dotted) + ") must be a mapping of names to lists of values");
+            }
+            n.fieldNames().forEachRemaining(k -> {
+                JsonNode v = yaml(n.get(k), dotted + "." + k);
+                java.util.List<String> values = new java.util.ArrayList<>();
+                if (v.isArray()) {
+                    v.forEach(x -> values.add(x.asText()));
+                } else if (!v.isNull()) {
+                    values.add(v.asText());
+                }
+                out.put(k, java.util.List.copyOf(values));
+            });
+        });
         return out;
     }
 
     /** A list of strings (a YAML sequence, or one comma-separated string from the environment). */
     public java.util.List<String> strings(String dotted) {
         java.util.List<String> out = new java.util.ArrayList<>();
-        node(dotted).ifPresent(n -> {
+        node(dotted).map(n -> yaml(n, dotted)).ifPresent(n -> {
             if (n.isArray()) {
                 n.forEach(v -> out.add(v.asText()));
             } else {

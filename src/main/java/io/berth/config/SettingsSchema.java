@@ -39,13 +39,20 @@ final class SettingsSchema {
             "storage.maintenance.uploadpurging.interval",
             "auth.htpasswd.path",
             "proxy.remoteurl", "proxy.username", "proxy.password", "proxy.ttl",
+            // registry:2's notification endpoints: the list from the YAML, or entry by entry from REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL …
+            "notifications.endpoints", "notifications.endpoints.*", "notifications.endpoints.*.name",
+            "notifications.endpoints.*.disabled", "notifications.endpoints.*.url", "notifications.endpoints.*.headers",
+            "notifications.endpoints.*.headers.*", "notifications.endpoints.*.timeout", "notifications.endpoints.*.threshold",
+            "notifications.endpoints.*.backoff", "notifications.endpoints.*.ignoredmediatypes",
+            "notifications.endpoints.*.ignore.mediatypes", "notifications.endpoints.*.ignore.actions",
             "berth.accesslog", "berth.admin.password", "berth.audit.jsonlines", "berth.audit.pulls",
             "berth.auth", "berth.auth.type", "berth.auth.tokenttl", "berth.auth.service", "berth.auth.issuer", "berth.auth.realm",
             "berth.auth.bcryptcost", "berth.auth.usernamespaces", "berth.auth.apitokenmaxttl",
             "berth.ui", "berth.ui.sessiontimeout", "berth.ui.sessionmaxage",
             "berth.data.dir", "berth.database.url", "berth.database.synchronous", "berth.manifest.maxsize", "berth.proxy.upstreams",
             "berth.proxy.private", "berth.storage.directio",
-            "berth.retention.interval", "berth.retention.untaggedgrace");
+            "berth.retention.interval", "berth.retention.untaggedgrace",
+            "berth.webhooks.allowprivate", "berth.webhooks.timeout", "berth.webhooks.backoff", "berth.webhooks.attempts");
 
     /** The keys of one entry of berth.proxy.upstreams. */
     static final List<String> UPSTREAM = List.of("name", "url", "namespace", "username", "password", "ttl", "allow", "enabled",
@@ -62,7 +69,7 @@ final class SettingsSchema {
             "storage.maintenance.readonly", "storage.maintenance.uploadpurging.dryrun", "storage.tag", "storage.redirect",
             "storage.delete",
             "auth.silly", "auth.token", "auth.htpasswd.realm",
-            "middleware", "reporting", "notifications", "redis", "health", "validation", "compatibility", "catalog",
+            "middleware", "reporting", "notifications.events", "redis", "health", "validation", "compatibility", "catalog",
             "http.net", "http.prefix", "http.host", "http.secret", "http.relativeurls", "http.tls.clientcas",
             "http.tls.clientauth", "http.tls.letsencrypt", "http.tls.minimumtls", "http.tls.ciphersuites", "http.debug.prometheus",
             "http.headers", "http.http2", "http.h2c",

@@ -26,6 +26,7 @@ import io.berth.storage.StorageDriver;
 import io.berth.ui.WebUi;
 import io.berth.storage.factory.StorageConfig;
 import io.berth.storage.factory.StorageDrivers;
+import io.berth.webhooks.Webhooks;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -73,6 +74,7 @@ public final class BerthServer implements AutoCloseable {
     private final AccessService access;
     private final ImmutableTags immutableTags;
     private final Retention retention;
+    private final Webhooks webhooks;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -108,8 +110,10 @@ public final class BerthServer implements AutoCloseable {
         this.immutableTags = new ImmutableTags(lifecycle);
         // Pull times come with the usage statistics' recorder: pass it here instead of NOT_RECORDED.
         this.retention = new Retention(lifecycle, LastPulled.NOT_RECORDED, config.retention(), Clock.systemUTC());
+        this.webhooks = new Webhooks(metadata.webhookStore(), config.notifications(), config.webhooks(),
+                config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort(), metrics.prometheus());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
-        EventSink events = EventSink.fanOut(List.of());
+        EventSink events = EventSink.fanOut(List.of(webhooks));
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -138,6 +142,15 @@ public final class BerthServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** This node's name, for registry:2's event source.addr (Go's os.Hostname). */
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     private AccessService startAccess(BerthConfig config) {
@@ -384,6 +397,11 @@ public final class BerthServer implements AutoCloseable {
         return localRegistry.purgeUploads(maxAge);
     }
 
+    /** Notifications and per-namespace webhooks: the service the admin API manages them through. */
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
     /** The metadata store the registry runs on. */
     public MetadataStore metadata() {
         return metadata;
@@ -401,6 +419,8 @@ public final class BerthServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("error while stopping the HTTP server: {}", e.getMessage());
         }
+        // After the requests drained (they publish events), before the database closes (queued events are written).
+        webhooks.close();
         if (access != null) {
             access.close();
         }

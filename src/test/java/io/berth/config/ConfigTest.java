@@ -113,14 +113,14 @@ class ConfigTest {
 
     @Test
     void unknownEnvironmentVariablesAndRegistry2OnlySettingsAreWarnings(@TempDir Path dir) throws Exception {
-        Path file = Files.writeString(dir.resolve("config.yml"), "notifications:\n  endpoints: []\nhttp:\n  secret: x\n  addr: :5000\nfoo: 1\n");
+        Path file = Files.writeString(dir.resolve("config.yml"), "notifications:\n  endpoints: []\n  events:\n    includereferences: true\nhttp:\n  secret: x\n  addr: :5000\nfoo: 1\n");
         Settings s = Settings.load(file, Map.of("REGISTRY_FOO", "1", "BERTH_FOO", "2", "REGISTRY_REDIS_ADDR", "r:6379",
                 "REGISTRY_HTTP_ADDR", ":5001", "BERTH_JAVA_OPTS", "-Xmx1g", "BERTH_AUTH", "none", "BERTH_AUTH_TOKENTTL", "1m"));
         assertThat(s.warnings()).containsExactlyInAnyOrder(
                 "Ignoring unrecognized environment variable REGISTRY_FOO",
                 "Ignoring unrecognized environment variable BERTH_FOO",
                 "ignoring registry:2 setting redis (REGISTRY_REDIS_ADDR): Berth does not implement it",
-                "ignoring registry:2 setting notifications (in " + file + "): Berth does not implement it",
+                "ignoring registry:2 setting notifications.events (in " + file + "): Berth does not implement it",
                 "ignoring registry:2 setting http.secret (in " + file + "): Berth does not implement it",
                 "ignoring unrecognized setting foo in " + file);
         assertThat(BerthConfig.from(s).address().getPort()).isEqualTo(5001);

@@ -28,6 +28,11 @@ public final class Registry2 implements AutoCloseable {
 
     /** With {@code htpasswd} (a file's content), registry:2 asks for Basic credentials as its htpasswd auth does. */
     public static Registry2 start(String htpasswd) {
+        return start(htpasswd, "");
+    }
+
+    /** With {@code extraYaml} appended to the config (top-level sections such as notifications). */
+    public static Registry2 start(String htpasswd, String extraYaml) {
         Tools.require("docker-registry");
         try {
             Path dir = Files.createTempDirectory("registry2-");
@@ -54,7 +59,8 @@ public final class Registry2 implements AutoCloseable {
                       htpasswd:
                         realm: registry2
                         path: %s
-                    """.formatted(dir.resolve("htpasswd"))));
+                    """.formatted(dir.resolve("htpasswd")))
+                    + extraYaml);
             if (htpasswd != null) {
                 Files.writeString(dir.resolve("htpasswd"), htpasswd);
             }

@@ -215,6 +215,7 @@ final class JdbcAccessStore implements AccessStore {
         update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
         JdbcLifecycleStore.deleteRules(c, name);
         dropTokenGrants(c, name);
+        JdbcWebhookStore.deleteNamespaceWebhooks(c, name);
         update(c, "DELETE FROM namespaces WHERE name = ?", name);
         return new Deletion(DeleteOutcome.DELETED, repositories);
     }

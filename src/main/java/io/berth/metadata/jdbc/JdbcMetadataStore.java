@@ -57,6 +57,11 @@ public final class JdbcMetadataStore implements MetadataStore {
         return new JdbcLifecycleStore(sql);
     }
 
+    /** The webhooks, their outbox and delivery log, on the same database. */
+    public io.berth.webhooks.WebhookStore webhookStore() {
+        return new JdbcWebhookStore(sql);
+    }
+
     /** An embedded SQLite database in the given file (created and migrated as needed). */
     public static JdbcMetadataStore sqlite(Path file) {
         return sqlite(file, true);
