@@ -17,6 +17,9 @@ import java.util.Set;
 /**
  * Berth's validated configuration. Keys follow registry:2's config.yml (and so its REGISTRY_*
  * variables); Berth's own live under {@code berth:} (BERTH_*).
+ *
+ * @param effectiveSettings what the file and the environment set, secrets as "(set)" ({@link Settings#effective}),
+ *                          for operators to see (the web UI's system page)
  */
 public record BerthConfig(
         InetSocketAddress address,
@@ -37,7 +40,8 @@ public record BerthConfig(
         Duration shutdownGrace,
         AuthSettings auth,
         List<Upstream> upstreams,
-        InetSocketAddress debugAddress) {
+        InetSocketAddress debugAddress,
+        List<Settings.Entry> effectiveSettings) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
@@ -82,7 +86,8 @@ public record BerthConfig(
                 auth(s),
                 upstreams(s),
                 // registry:2's debug listener: /metrics (and health) off the public port; none unless set
-                s.has("http.debug.addr") ? parseAddress(s.string("http.debug.addr", ""), "http.debug.addr") : null);
+                s.has("http.debug.addr") ? parseAddress(s.string("http.debug.addr", ""), "http.debug.addr") : null,
+                s.effective());
     }
 
     /**
