@@ -3,6 +3,7 @@ package io.berth.ui;
 import io.berth.testing.Browser;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
+import io.berth.testing.WebClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,8 +13,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
@@ -26,12 +25,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WebUiBrowseTest {
     private static final String PASSWORD = "alice-password-1";
     private static TestServer server;
+    private static WebClient web;
     private static String layerDigest;
     private static String imageDigest;
 
     @BeforeAll
     static void start() {
         server = TestServer.start();
+        web = new WebClient(server.url());
         Http admin = server.http();
         for (String user : new String[]{"alice", "mallory"}) {
             assertThat(admin.method("POST", "/api/v1/users", ("{\"name\":\"" + user + "\",\"password\":\"" + PASSWORD + "\"}")
@@ -125,59 +126,25 @@ class WebUiBrowseTest {
     }
 
     private static void logIn(ChromeDriver d, String user) {
-        d.get(server.url() + "/login");
-        d.findElement(By.id("username")).sendKeys(user);
-        d.findElement(By.id("password")).sendKeys(PASSWORD);
-        d.findElement(By.cssSelector("form[action='/login'] button")).click();
+        web.logIn(d, user, PASSWORD);
         assertThat(d.manage().getCookieNamed("berth_session")).extracting(Cookie::isHttpOnly).isEqualTo(true);
     }
 
     // --- plain HTTP, as an attacker's script would send it ----------------------------------------
 
-    private static final HttpClient CLIENT = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-
-    /** Logs in through the form; returns the session cookie's value. */
     private static String login(String user) {
-        HttpResponse<String> r = post("/login", null, "username=" + user + "&password=" + PASSWORD, null);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
-        String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
-        assertThat(setCookie).contains("HttpOnly", "SameSite=Lax");
-        return setCookie.substring("berth_session=".length(), setCookie.indexOf(';'));
+        return web.login(user, PASSWORD);
     }
 
     private static String page(String path, String session) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path));
-            if (session != null) {
-                b.header("Cookie", "berth_session=" + session);
-            }
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return web.page(path, session);
     }
 
     private static HttpResponse<String> post(String path, String session, String form, String origin) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form));
-            if (session != null) {
-                b.header("Cookie", "berth_session=" + session);
-            }
-            if (origin != null) {
-                b.header("Origin", origin);
-            }
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return web.post(path, session, form, origin);
     }
 
     private static String csrfOf(String html) {
-        int at = html.indexOf("name=\"csrf\" value=\"");
-        assertThat(at).as("a form with a CSRF token").isPositive();
-        int start = at + "name=\"csrf\" value=\"".length();
-        return html.substring(start, html.indexOf('"', start));
+        return WebClient.csrfOf(html);
     }
 }
