@@ -2,6 +2,7 @@ package io.berth.testing;
 
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,7 +87,9 @@ public final class WebClient {
         d.findElement(By.id("username")).sendKeys(user);
         d.findElement(By.id("password")).sendKeys(password);
         d.findElement(By.cssSelector("form[action='/login'] button")).click();
-        assertThat(d.manage().getCookieNamed("berth_session")).as("logged in as " + user).isNotNull();
+        // The click may return before the answer's cookie is set, on a busy machine.
+        new WebDriverWait(d, Duration.ofSeconds(30)).withMessage("logged in as " + user)
+                .until(driver -> driver.manage().getCookieNamed("berth_session") != null);
     }
 
     private static HttpResponse<String> send(HttpRequest request) {

@@ -173,6 +173,29 @@ class WebUiAdminTest {
         assertThat(new Http(server.url(), "admin", TestServer.ADMIN_PASSWORD).get("/api/v1/me").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void hostileTextInTheAuditLogAndInDescriptionsRendersAsText() throws Exception {
+        String hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>javascript:alert(3)";
+        // A failed login writes its user name, as typed, into the audit log; a description is anyone's text.
+        assertThat(web.post("/login", null, "username=" + WebClient.encode(hostile) + "&password=wrong", null).statusCode()).isEqualTo(401);
+        new Http(server.url(), "alice", PASSWORD).pushImage("alice/hostile", "v1", "{}".getBytes(), "hostile layer".getBytes());
+        byte[] description = Http.JSON.writeValueAsBytes(Map.of("description", hostile));
+        assertThat(server.http().method("PATCH", "/api/v1/repositories/alice/hostile", description).statusCode()).isEqualTo(200);
+        try (Browser browser = Browser.start()) {
+            ChromeDriver d = browser.driver();
+            web.logIn(d, "admin", TestServer.ADMIN_PASSWORD);
+            for (String path : new String[]{"/admin/audit?action=login", "/namespaces/alice", "/admin/audit?target=alice%2Fhostile"}) {
+                d.get(server.url() + path);
+                assertThat(d.findElement(By.tagName("main")).getText()).as(path).contains(path.contains("target") ? "repository.update" : hostile);
+                assertThat(d.findElements(By.cssSelector("main script, main img"))).as(path).isEmpty();
+                assertThat(d.findElements(By.cssSelector("a[href^='javascript:']"))).as(path).isEmpty();
+                assertThat(((Number) d.executeScript("return document.querySelectorAll('[onerror]').length")).intValue()).isZero();
+            }
+            // No dialog opened: the driver would refuse to read the page while one is open.
+            assertThat(d.getTitle()).endsWith("· Berth");
+        }
+    }
+
     private static void createUser(String name) {
         assertThat(server.http().method("POST", "/api/v1/users", ("{\"name\":\"" + name + "\",\"password\":\"" + PASSWORD + "\"}")
                 .getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(201);
