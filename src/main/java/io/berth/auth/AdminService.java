@@ -51,6 +51,11 @@ public final class AdminService {
         return access.store().audit(query);
     }
 
+    /** Refuses everyone but admins (DENIED): for a front end's pages that only admins may see, such as the system's. */
+    public static void requireAdmin(Principal p) {
+        AdminSupport.requireAdmin(p);
+    }
+
     /**
      * Refuses API tokens anything but reading: every change here checks it, and a front end may check it
      * for a whole kind of request up front (the admin API, for every method but GET and HEAD).

@@ -58,6 +58,11 @@ public final class NamespaceAdmin {
         return out;
     }
 
+    /** Whether the caller may create namespaces other than their own: admins, and users where users may (never an API token). */
+    public boolean mayCreate(Principal p) {
+        return authorizer.canCreateNamespaces(p);
+    }
+
     /**
      * Creates a namespace, private unless {@code visibility} is "public"; an admin's has no owner, anyone
      * else's (where users may create namespaces) is theirs.

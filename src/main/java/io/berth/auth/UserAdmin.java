@@ -87,8 +87,7 @@ public final class UserAdmin {
         if (!store.updateUser(name, hash, change.admin(), change.disabled())) {
             throw notFound("user", name);
         }
-        changed(access, p, client, change.password() != null ? "user.password" : "user.update", name,
-                change.disabled() != null ? "disabled=" + change.disabled() : null);
+        changed(access, p, client, change.password() != null ? "user.password" : "user.update", name, flags(change));
         return view(store.user(name).orElseThrow());
     }
 
@@ -126,6 +125,18 @@ public final class UserAdmin {
         if (!Passwords.verify(current, u.passwordHash())) {
             throw new RegistryException(ErrorCode.DENIED, "current_password is not your current password");
         }
+    }
+
+    /** The audit detail of a change of flags: "admin=true", "disabled=false", both; null for none. */
+    private static String flags(Change change) {
+        List<String> out = new java.util.ArrayList<>();
+        if (change.admin() != null) {
+            out.add("admin=" + change.admin());
+        }
+        if (change.disabled() != null) {
+            out.add("disabled=" + change.disabled());
+        }
+        return out.isEmpty() ? null : String.join(", ", out);
     }
 
     private static boolean self(Principal p, String name) {

@@ -20,6 +20,9 @@ import java.util.Set;
 /**
  * Berth's validated configuration. Keys follow registry:2's config.yml (and so its REGISTRY_*
  * variables); Berth's own live under {@code berth:} (BERTH_*).
+ *
+ * @param effectiveSettings what the file and the environment set, secrets as "(set)" ({@link Settings#effective}),
+ *                          for operators to see (the web UI's system page)
  */
 public record BerthConfig(
         InetSocketAddress address,
@@ -43,7 +46,8 @@ public record BerthConfig(
         InetSocketAddress debugAddress,
         RetentionSettings retention,
         List<NotificationEndpoint> notifications,
-        WebhookSettings webhooks) {
+        WebhookSettings webhooks,
+        List<Settings.Entry> effectiveSettings) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
@@ -91,7 +95,8 @@ public record BerthConfig(
                 s.has("http.debug.addr") ? parseAddress(s.string("http.debug.addr", ""), "http.debug.addr") : null,
                 retention(s),
                 notifications(s),
-                webhooks(s));
+                webhooks(s),
+                s.effective());
     }
 
     /** berth.retention.*: how often the rules run by themselves (0: never), and the grace of untagged manifests. */

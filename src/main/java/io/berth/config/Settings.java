@@ -100,6 +100,57 @@ public final class Settings {
         return SettingsSchema.warnings(yaml, file, env);
     }
 
+    /** One setting as an operator may be shown it: its dotted name and value, a secret's as "(set)". */
+    public record Entry(String name, String value) {
+    }
+
+    /** Settings whose value is a credential, by the last part of their name. */
+    private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(password|secret|key|credentials?|connectionstring|token)");
+    /** A URL's password ("postgres://berth:PASSWORD@db/berth") and credentials in its query ("?password=…"). */
+    private static final Pattern URL_PASSWORD = Pattern.compile("(://[^/@:]*):[^/@]*@");
+    private static final Pattern QUERY_SECRET = Pattern.compile("(?i)([?&;][a-z]*(?:password|secret|token|key)[a-z]*=)[^&;]*");
+
+    /**
+     * What the file and the environment set among the settings Berth reads, by name: the effective
+     * configuration without secrets (a password, key, secret, token or credential shows as "(set)", a URL
+     * without its password). Settings not listed take their defaults; settings Berth ignores are left out
+     * (they are the start's warnings).
+     */
+    public java.util.List<Entry> effective() {
+        java.util.List<Entry> out = new java.util.ArrayList<>();
+        effective(root, new java.util.ArrayList<>(), out);
+        out.sort(java.util.Comparator.comparing(Entry::name));
+        return java.util.List.copyOf(out);
+    }
+
+    private static void effective(JsonNode node, java.util.List<String> path, java.util.List<Entry> out) {
+        String dotted = String.join(".", path);
+        if (node.isObject()) {
+            node.fieldNames().forEachRemaining(k -> {
+                java.util.List<String> child = new java.util.ArrayList<>(path);
+                child.add(k);
+                effective(node.get(k), child, out);
+            });
+        } else if (node.isArray() && dotted.equals("berth.proxy.upstreams")) {
+            for (int i = 0; i < node.size(); i++) {
+                JsonNode upstream = node.get(i);
+                String prefix = dotted + "[" + i + "].";
+                upstream.fieldNames().forEachRemaining(k -> out.add(shown(prefix + k, k, upstream.get(k))));
+            }
+        } else if (!node.isNull() && !path.isEmpty() && SettingsSchema.declares(dotted)) {
+            out.add(shown(dotted, path.getLast(), node));
+        }
+    }
+
+    private static Entry shown(String name, String last, JsonNode value) {
+        String text = value.isArray() ? String.join(", ", java.util.stream.StreamSupport.stream(value.spliterator(), false)
+                .map(JsonNode::asText).toList()) : value.asText();
+        if (SECRET_NAME.matcher(last).matches()) {
+            return new Entry(name, text.isEmpty() ? "" : "(set)");
+        }
+        return new Entry(name, QUERY_SECRET.matcher(URL_PASSWORD.matcher(text).replaceAll("$1:(set)@")).replaceAll("$1(set)"));
+    }
+
     public static Settings empty() {
         return new Settings(JsonNodeFactory.instance.objectNode());
     }

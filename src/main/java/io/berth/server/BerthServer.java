@@ -134,7 +134,7 @@ public final class BerthServer implements AutoCloseable {
                 // for its account queries, so it takes the core without the boundary that would reword it.
                 new AdminApi(core, access),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events),
-                new WebUi(core, access, metadata.browser())); // the rest: pages for browsers
+                new WebUi(core, access, metadata.browser(), systemInfo(config))); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -274,6 +274,14 @@ public final class BerthServer implements AutoCloseable {
     }
 
     /** Where objects live, for the start-up line; never credentials. */
+    /** What the web UI's system page shows: the build, the storage, the database, the start, the settings without secrets. */
+    private static io.berth.ui.SystemInfo systemInfo(BerthConfig config) {
+        return new io.berth.ui.SystemInfo(BuildInfo.current().version(), BuildInfo.current().revision(), describe(config.storage()),
+                config.databaseUrl() == null ? "SQLite in " + config.dataDirectory().toAbsolutePath().resolve("berth.db") : "PostgreSQL",
+                java.time.Instant.now(),
+                config.effectiveSettings().stream().map(e -> new io.berth.ui.SystemInfo.Setting(e.name(), e.value())).toList());
+    }
+
     private static String describe(StorageConfig storage) {
         return switch (storage) {
             case StorageConfig.Filesystem fs -> "filesystem at " + fs.rootDirectory().toAbsolutePath();

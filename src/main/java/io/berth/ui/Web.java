@@ -47,6 +47,18 @@ final class Web {
         return session == null ? Principal.ANONYMOUS : session.principal();
     }
 
+    /** The pages of one's own account and of administration: nobody is sent to the login (which returns here). */
+    void requireLogin() {
+        if (session == null) {
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, "log in to see this page");
+        }
+    }
+
+    /** Whether the viewer may change things: logged in with a password (an API token's session only looks). */
+    boolean mayChange() {
+        return session != null && !(session.principal() instanceof Principal.Robot);
+    }
+
     Page.Viewer viewer() {
         if (session == null) {
             return null;
@@ -102,6 +114,18 @@ final class Web {
         }
         Fields.Field f = form.get(name);
         return f == null ? null : f.getValue();
+    }
+
+    /** A form field as typed, trimmed; null when absent or blank. */
+    String field(String name) {
+        String v = form(name);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    /** What the viewer typed into a field, to show the form again after a refusal ("" for a GET, or nothing typed). */
+    String typed(String name) {
+        String v = isPost() ? form(name) : null;
+        return v == null ? "" : v;
     }
 
     boolean isPost() {

@@ -26,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -56,14 +57,23 @@ public final class WebUi extends Handler.Abstract {
     private final RepositoryBrowser browser;
     private final LoginPages login;
     private final RepositoryPages repositories;
+    private final NamespacePages namespaces;
+    private final TokenPages tokens;
+    private final AdminPages administration;
 
-    /** {@code access} null: a registry without logins (BERTH_AUTH=none), which the UI only browses. */
-    public WebUi(Registry registry, AccessService access, RepositoryBrowser browser) {
+    /**
+     * {@code access} null: a registry without logins (BERTH_AUTH=none), which the UI only browses;
+     * {@code system}: what the administration's system page tells of this server.
+     */
+    public WebUi(Registry registry, AccessService access, RepositoryBrowser browser, SystemInfo system) {
         this.access = access;
         this.admin = access == null ? null : new AdminService(access, registry);
         this.browser = browser;
         this.login = new LoginPages(this, access);
         this.repositories = new RepositoryPages(this, browser, admin, new ImagePages(this, registry, browser, admin));
+        this.namespaces = new NamespacePages(this, browser, admin);
+        this.tokens = new TokenPages(this, access, admin);
+        this.administration = new AdminPages(this, admin, registry, system);
     }
 
     @Override
@@ -104,9 +114,20 @@ public final class WebUi extends Handler.Abstract {
             repositories.search(web);
         } else if (p.startsWith("/r/")) {
             repositories.repository(web, p.substring(3));
+        } else if (under(p, "/namespaces")) {
+            namespaces.handle(web, p.substring("/namespaces".length()));
+        } else if (under(p, "/tokens")) {
+            tokens.handle(web, p.substring("/tokens".length()));
+        } else if (under(p, "/admin")) {
+            administration.handle(web, p.substring("/admin".length()));
         } else {
             throw new RegistryException(ErrorCode.NOT_FOUND, "There is no page at this address.");
         }
+    }
+
+    /** The path is the section's root or below it ("/admin", "/admin/users"), never merely like it ("/administer"). */
+    private static boolean under(String path, String section) {
+        return path.equals(section) || path.startsWith(section + "/");
     }
 
     // --- sessions and changes -------------------------------------------------------------------
@@ -211,15 +232,26 @@ public final class WebUi extends Handler.Abstract {
         send(response, callback, status, "text/html; charset=utf-8", body);
     }
 
+    /**
+     * Asks again before a change that does more than the viewer could know when they asked (a delete that takes
+     * repositories with it): the reason, a button that sends {@code force=true} to {@code action}, and a way back.
+     */
+    void confirm(Web web, String title, String message, String action, String button, String back) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("page", page(web, title, "", null));
+        params.put("message", message);
+        params.put("action", action);
+        params.put("button", button);
+        params.put("back", back);
+        render(web, 409, "confirm.jte", params);
+    }
+
     private void error(Web web, Request request, Response response, Callback callback, RegistryException e) {
         if (response.isCommitted()) {
             callback.failed(e);
             return;
         }
-        int status = switch (e.code()) {
-            case NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN, NOT_FOUND -> 404;
-            default -> e.code().status();
-        };
+        int status = status(e);
         if (status == 401 && web != null && !web.isPost()) {
             web.redirect("/login" + Format.query("next", web.path));
             return;
@@ -238,6 +270,25 @@ public final class WebUi extends Handler.Abstract {
             LOG.error("rendering the error page failed", failed);
             send(response, callback, 500, "text/plain; charset=utf-8", "internal error\n".getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** A refusal's HTTP status: the spec's, with the registry's "unknown" codes as 404. */
+    static int status(RegistryException e) {
+        return switch (e.code()) {
+            case NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN, NOT_FOUND -> 404;
+            default -> e.code().status();
+        };
+    }
+
+    /**
+     * Whether a refused change is the viewer's to fix (a malformed value, a name that is taken): the form is
+     * shown again with the reason, rather than an error page.
+     */
+    static boolean fixable(RegistryException e) {
+        return switch (e.code()) {
+            case BAD_REQUEST, NAME_INVALID, TAG_INVALID, CONFLICT -> true;
+            default -> false;
+        };
     }
 
     private static void securityHeaders(Response response) {

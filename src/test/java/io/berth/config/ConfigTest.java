@@ -153,4 +153,40 @@ class ConfigTest {
         assertThatThrownBy(() -> env(Map.of("BERTH_RETENTION_INTERVAL", "daily"))).hasMessageContaining("BERTH_RETENTION_INTERVAL");
         assertThatThrownBy(() -> env(Map.of("BERTH_RETENTION_INTERVAL", "10ms"))).hasMessageContaining("at least 1s");
     }
+
+    @Test
+    void theEffectiveSettingsNeverShowASecret() {
+        Settings s = Settings.load(null, Map.of(
+                "REGISTRY_HTTP_ADDR", ":5001",
+                "BERTH_ADMIN_PASSWORD", "hunter2",
+                "REGISTRY_STORAGE", "s3",
+                "REGISTRY_STORAGE_S3_SECRETKEY", "s3-secret",
+                "REGISTRY_STORAGE_S3_ACCESSKEY", "AKIA-ID",
+                "REGISTRY_STORAGE_S3_BUCKET", "images",
+                "BERTH_DATABASE_URL", "postgres://berth:db-pass@db:5432/berth?sslmode=require&password=again",
+                "REGISTRY_PROXY_PASSWORD", "upstream-pass",
+                "REGISTRY_NOTIFICATIONS_TOKEN", "ignored-by-berth"));
+        assertThat(s.effective()).containsExactly(
+                new Settings.Entry("berth.admin.password", "(set)"),
+                new Settings.Entry("berth.database.url", "postgres://berth:(set)@db:5432/berth?sslmode=require&password=(set)"),
+                new Settings.Entry("http.addr", ":5001"),
+                new Settings.Entry("proxy.password", "(set)"),
+                new Settings.Entry("storage.s3.accesskey", "(set)"),
+                new Settings.Entry("storage.s3.bucket", "images"),
+                new Settings.Entry("storage.s3.secretkey", "(set)"),
+                new Settings.Entry("storage.type", "s3"));
+        assertThat(s.effective().toString()).doesNotContain("hunter2", "s3-secret", "AKIA-ID", "db-pass", "again", "upstream-pass", "ignored");
+    }
+
+    @Test
+    void anUpstreamsPasswordIsNotShownEither(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("berth.yml");
+        Files.writeString(file, "berth:\n  proxy:\n    upstreams:\n      - name: hub\n        url: https://u:p@registry-1.docker.io\n"
+                + "        password: up-secret\n");
+        Settings s = Settings.load(file, Map.of());
+        assertThat(s.effective()).containsExactly(
+                new Settings.Entry("berth.proxy.upstreams[0].name", "hub"),
+                new Settings.Entry("berth.proxy.upstreams[0].password", "(set)"),
+                new Settings.Entry("berth.proxy.upstreams[0].url", "https://u:(set)@registry-1.docker.io"));
+    }
 }

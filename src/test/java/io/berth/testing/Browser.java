@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 
 /**
@@ -83,6 +84,29 @@ public final class Browser implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The current page whole, at a desktop width (1280 px) and a narrow one (400 px, a phone's): NAME.png and
+     * NAME-narrow.png. The viewport is set through the DevTools protocol (a headless window does not grow past
+     * its screen), and given back afterwards.
+     */
+    public void screenshots(String name) {
+        fullPage(name, 1280);
+        fullPage(name + "-narrow", 400);
+        driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+    }
+
+    private void fullPage(String name, int width) {
+        viewport(width, 900);
+        long height = ((Number) driver.executeScript("return document.documentElement.scrollHeight")).longValue();
+        viewport(width, (int) Math.min(Math.max(height, 600), 4000));
+        screenshot(name);
+    }
+
+    private void viewport(int width, int height) {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.berth.ui;
 import io.berth.testing.Browser;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
+import io.berth.testing.WebClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,12 +24,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WebUiBrowseTest {
     private static final String PASSWORD = "alice-password-1";
     private static TestServer server;
+    private static WebClient web;
     private static String layerDigest;
     private static String imageDigest;
 
     @BeforeAll
     static void start() {
         server = TestServer.start();
+        web = new WebClient(server.url());
         Http admin = server.http();
         for (String user : new String[]{"alice", "mallory"}) {
             assertThat(admin.method("POST", "/api/v1/users", ("{\"name\":\"" + user + "\",\"password\":\"" + PASSWORD + "\"}")
@@ -122,22 +125,22 @@ class WebUiBrowseTest {
     }
 
     private static void logIn(ChromeDriver d, String user) {
-        new WebClient(server.url()).logIn(d, user, PASSWORD);
+        web.logIn(d, user, PASSWORD);
+        assertThat(d.manage().getCookieNamed("berth_session")).extracting(Cookie::isHttpOnly).isEqualTo(true);
     }
 
     // --- plain HTTP, as an attacker's script would send it ----------------------------------------
 
-    /** Logs in through the form; returns the session cookie's value. */
     private static String login(String user) {
-        return new WebClient(server.url()).login(user, PASSWORD);
+        return web.login(user, PASSWORD);
     }
 
     private static String page(String path, String session) {
-        return new WebClient(server.url()).page(path, session);
+        return web.page(path, session);
     }
 
     private static HttpResponse<String> post(String path, String session, String form, String origin) {
-        return new WebClient(server.url()).post(path, session, form, origin);
+        return web.post(path, session, form, origin);
     }
 
     private static String csrfOf(String html) {
