@@ -49,7 +49,8 @@ class WebUiImageQueriesTest {
         ServerConnector connector = new ServerConnector(jetty);
         connector.setHost("127.0.0.1");
         jetty.addConnector(connector);
-        jetty.setHandler(new WebUi(counting(Registry.class, core), null, counting(RepositoryBrowser.class, store.browser())));
+        jetty.setHandler(new WebUi(counting(Registry.class, core), null, counting(RepositoryBrowser.class, store.browser()),
+                new SystemInfo("test", "test", "filesystem", "sqlite", java.time.Instant.now(), java.util.List.of())));
         jetty.start();
         base = "http://127.0.0.1:" + connector.getLocalPort();
 
