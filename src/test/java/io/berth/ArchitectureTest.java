@@ -37,8 +37,8 @@ class ArchitectureTest {
     void theVocabularyDependsOnNothingOfBerths() {
         noClasses().that().resideInAPackage("io.berth.oci..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
-                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..")
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..",
+                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..")
                 .check(berth);
     }
 
@@ -46,14 +46,15 @@ class ArchitectureTest {
     void storageDriversNeverSeeTheCore() {
         noClasses().that().resideInAPackage("io.berth.storage..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
-                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..",
+                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
                 .check(berth);
     }
 
     @Test
     void theCoreKnowsNeitherHttpNorJdbc() {
-        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..")
+        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..",
+                        "io.berth.gc..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "java.sql..", "io.berth.metadata.jdbc..",
                         "io.berth.http..", "io.berth.server..", "io.berth.cli..")
                 .check(berth);
@@ -81,13 +82,24 @@ class ArchitectureTest {
     }
 
     @Test
+    void theCollectorSeesTheCoreOnlyThroughItsInterfaces() {
+        // gc is core: it plans from MetadataStore and GcStore, deletes through the StorageDriver SPI, and neither
+        // the registry's request paths nor the cache are its business.
+        noClasses().that().resideInAPackage("io.berth.gc..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.berth.proxy..", "io.berth.auth..", "io.berth.config..",
+                        "io.berth.storage.factory..", "io.berth.storage.s3..", "io.berth.storage.filesystem..", "io.berth.storage.gcs..",
+                        "io.berth.storage.azure..")
+                .check(berth);
+    }
+
+    @Test
     void onlyTheAssemblyKnowsEveryPart() {
         // cli → server → http → (auth, registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
         noClasses().that().resideOutsideOfPackages("io.berth.cli..", "io.berth.server..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.berth.server..", "io.berth.cli..")
                 .check(berth);
         noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
-                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..")
+                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.gc..")
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }

@@ -43,7 +43,8 @@ final class SettingsSchema {
             "berth.auth", "berth.auth.type", "berth.auth.tokenttl", "berth.auth.service", "berth.auth.issuer", "berth.auth.realm",
             "berth.auth.bcryptcost", "berth.auth.usernamespaces", "berth.auth.apitokenmaxttl",
             "berth.data.dir", "berth.database.url", "berth.database.synchronous", "berth.manifest.maxsize", "berth.proxy.upstreams",
-            "berth.proxy.private", "berth.storage.directio");
+            "berth.proxy.private", "berth.storage.directio",
+            "berth.gc.enabled", "berth.gc.grace", "berth.gc.interval", "berth.gc.schedule", "berth.gc.untagged", "berth.gc.referrers");
 
     /** The keys of one entry of berth.proxy.upstreams. */
     static final List<String> UPSTREAM = List.of("name", "url", "namespace", "username", "password", "ttl", "allow", "enabled",

@@ -1,6 +1,7 @@
 package io.berth.proxy;
 
 import io.berth.metadata.MetadataStore;
+import io.berth.registry.BlobCommit;
 import io.berth.registry.BlobLayout;
 import io.berth.oci.Digest;
 import io.berth.storage.StorageDriver;
@@ -115,13 +116,14 @@ final class BlobFills {
     Fill fetch(UpstreamClient client, String remote, Digest digest, String repository) {
         Fill fill = inFlight.computeIfAbsent(new Key(client, remote, digest), k -> {
             Fill f = new Fill(k);
+            f.repositories.add(repository); // before the fill can end: it links at least the first asker's repository
             metrics.miss();
             Thread.ofVirtual().name("berth-fill-" + digest.hex().substring(0, 12)).start(() -> run(f, client, remote));
             return f;
         });
         fill.repositories.add(repository);
         if (fill.done.isDone() && !fill.done.isCompletedExceptionally()) {
-            metadata.linkBlob(repository, digest, fill.written);
+            metadata.linkStoredBlob(repository, digest);
         }
         return fill;
     }
@@ -151,9 +153,10 @@ final class BlobFills {
                 w.cancel();
                 throw e;
             }
-            storage.move(f.tempPath, BlobLayout.blobPath(f.digest));
-            for (String repository : f.repositories) {
-                metadata.linkBlob(repository, f.digest, total);
+            java.util.Iterator<String> repositories = f.repositories.iterator();
+            BlobCommit.commit(storage, metadata, f.tempPath, f.digest, total, repositories.next(), null);
+            while (repositories.hasNext()) {
+                metadata.linkStoredBlob(repositories.next(), f.digest);
             }
             f.succeeded(total);
         } catch (Exception e) {

@@ -132,8 +132,7 @@ public final class Uploads {
                 throw new RegistryException(ErrorCode.DIGEST_INVALID,
                         "digest mismatch: the uploaded content has digest " + actual + ", not " + expected);
             }
-            moveIntoPlace(s, expected);
-            metadata.linkBlob(repository, expected, s.offset);
+            BlobCommit.commit(storage, metadata, uploadData(s.id), expected, s.offset, repository, null);
             return s.offset;
         } finally {
             storage.delete(BlobLayout.uploadDirectory(s.id));
@@ -269,19 +268,9 @@ public final class Uploads {
     }
 
     private void publish(Session s, Digest digest) {
-        moveIntoPlace(s, digest);
-        metadata.linkUploadedBlob(s.repository, digest, s.offset, s.id);
+        BlobCommit.commit(storage, metadata, uploadData(s.id), digest, s.offset, s.repository, s.id);
         sessions.remove(s.id);
         storage.delete(BlobLayout.uploadDirectory(s.id));
-    }
-
-    /** Moves verified, durable data under its digest — unless an identical blob is already stored. */
-    private void moveIntoPlace(Session s, Digest digest) {
-        String target = BlobLayout.blobPath(digest);
-        Optional<FileInfo> existing = storage.stat(target);
-        if (existing.isEmpty() || existing.get().size() != s.offset) {
-            storage.move(uploadData(s.id), target);
-        }
     }
 
     private void discard(Session s) {

@@ -3,6 +3,7 @@ package io.berth.server;
 import io.berth.auth.AccessService;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
+import io.berth.gc.GarbageCollector;
 import io.berth.http.AdminApi;
 import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
@@ -64,6 +65,7 @@ public final class BerthServer implements AutoCloseable {
     private final DataDirectoryLock lock;
     private final ScheduledExecutorService maintenance;
     private final AccessService access;
+    private final GarbageCollector gc;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -93,6 +95,7 @@ public final class BerthServer implements AutoCloseable {
         Registry core = config.upstreams().isEmpty() ? localRegistry
                 : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
         this.registry = new OutageBoundary(core);
+        this.gc = new GarbageCollector(metadata, metadata.gcStore(), storage, config.gc(), Clock.systemUTC(), localRegistry::flushSeenBlobs);
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
 
@@ -117,7 +120,8 @@ public final class BerthServer implements AutoCloseable {
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect()));
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
-        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+        // two threads: a long upload purge must never hold up the "seen" marks garbage collection relies on
+        maintenance = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "berth-maintenance");
             t.setDaemon(true);
             return t;
@@ -214,6 +218,7 @@ public final class BerthServer implements AutoCloseable {
             throw e;
         }
         s.scheduleMaintenance();
+        s.gc.startSchedule();
         for (io.berth.proxy.Upstream u : config.upstreams()) {
             LOG.info("pull-through cache of {}", u);
             if (u.namespace().isEmpty() && s.access != null && config.auth().publicPulls()) {
@@ -299,6 +304,8 @@ public final class BerthServer implements AutoCloseable {
     }
 
     private void scheduleMaintenance() {
+        long seen = config.gc().seenFlushInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(this::flushSeenBlobs, seen, seen, TimeUnit.MILLISECONDS);
         if (!config.uploadPurging()) {
             return;
         }
@@ -313,6 +320,19 @@ public final class BerthServer implements AutoCloseable {
                 LOG.warn("upload purge failed: {}", e.getMessage());
             }
         }, Math.min(every, 60), every, TimeUnit.SECONDS);
+    }
+
+    private void flushSeenBlobs() {
+        try {
+            localRegistry.flushSeenBlobs();
+        } catch (RuntimeException e) {
+            LOG.warn("recording which blobs clients were told exist failed (kept for the next try): {}", e.getMessage());
+        }
+    }
+
+    /** Garbage collection: on demand, status and history (its schedule runs by itself). */
+    public GarbageCollector garbageCollector() {
+        return gc;
     }
 
     /** The port actually bound (useful with port 0). */
@@ -350,12 +370,14 @@ public final class BerthServer implements AutoCloseable {
 
     @Override
     public void close() {
+        gc.close();
         maintenance.shutdownNow();
         try {
             jetty.stop();
         } catch (Exception e) {
             LOG.warn("error while stopping the HTTP server: {}", e.getMessage());
         }
+        flushSeenBlobs();
         if (access != null) {
             access.close();
         }
