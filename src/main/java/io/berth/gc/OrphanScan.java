@@ -73,13 +73,16 @@ final class OrphanScan {
         Map<String, Upload> byDirectory = new TreeMap<>();
         for (String dir : storage.list(UPLOADS)) {
             long size = 0;
-            Instant lastWritten = storage.stat(dir).map(FileInfo::modified).orElse(Instant.EPOCH);
+            Instant lastWritten = null; // of its data; of the directory itself when it holds none
             for (String file : storage.list(dir)) {
                 Optional<FileInfo> info = storage.stat(file);
                 if (info.isPresent()) {
                     size += info.get().size();
-                    lastWritten = latest(lastWritten, info.get().modified());
+                    lastWritten = lastWritten == null ? info.get().modified() : latest(lastWritten, info.get().modified());
                 }
+            }
+            if (lastWritten == null) {
+                lastWritten = storage.stat(dir).map(FileInfo::modified).orElse(Instant.EPOCH);
             }
             byDirectory.put(dir, new Upload(dir, size, lastWritten));
         }

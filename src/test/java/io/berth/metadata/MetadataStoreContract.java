@@ -110,13 +110,18 @@ public abstract class MetadataStoreContract {
         return ((JdbcMetadataStore) store).gcStore();
     }
 
+    /** A blob that was linked, unlinked and then swept: tombstoned, its bytes queued for deletion. */
+    private Digest tombstoned(String seed, long size) {
+        Digest d = blob(seed);
+        store.linkBlob("a", d, size);
+        store.unlinkBlob("a", d);
+        assertThat(gc().sweep(List.of(d), FUTURE, FUTURE, 0).tombstoned()).containsExactly(new GcStore.BlobRow(d, size));
+        return d;
+    }
+
     @Test
     void aTombstonedBlobIsGoneForEveryReaderAndAReuploadMakesItLiveAgain() {
-        Digest d = blob("tombstoned");
-        store.linkBlob("a", d, 5);
-        store.unlinkBlob("a", d);
-        GcStore.Swept swept = gc().sweep(List.of(d), FUTURE, FUTURE, 0);
-        assertThat(swept.tombstoned()).containsExactly(new GcStore.BlobRow(d, 5));
+        Digest d = tombstoned("tombstoned", 5);
         assertThat(store.blobSize(d)).isEmpty();
         assertThat(store.linkStoredBlob("b", d)).isEmpty();
         assertThat(store.linkedBlobSize("b", d)).isEmpty();
@@ -137,10 +142,7 @@ public abstract class MetadataStoreContract {
 
     @Test
     void whileACollectorDeletesTheBytesEveryWriterWaits() {
-        Digest d = blob("being-deleted");
-        store.linkBlob("a", d, 3);
-        store.unlinkBlob("a", d);
-        gc().sweep(List.of(d), FUTURE, FUTURE, 0);
+        Digest d = tombstoned("being-deleted", 3);
         long now = System.currentTimeMillis();
         assertThat(gc().claimDeletions(42, now, 0, 100)).containsExactly(new GcStore.BlobRow(d, 3));
         assertThat(gc().claimDeletions(43, now, 0, 100)).as("claimed once").isEmpty();
@@ -158,10 +160,7 @@ public abstract class MetadataStoreContract {
 
     @Test
     void aFailedOrAbandonedDeletionIsTakenUpAgain() {
-        Digest d = blob("retried");
-        store.linkBlob("a", d, 1);
-        store.unlinkBlob("a", d);
-        gc().sweep(List.of(d), FUTURE, FUTURE, 0);
+        Digest d = tombstoned("retried", 1);
         long now = System.currentTimeMillis();
         assertThat(gc().claimDeletions(1, now, 0, 10)).hasSize(1);
         gc().unclaim(List.of(d), 1);
