@@ -15,29 +15,33 @@ final class Cli {
 
     /** Runs a command expected to succeed; returns what it printed on standard output. */
     static String run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new Main()).execute(args);
-            assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return capture(true, args);
     }
 
     /** Runs a command expected to fail; returns what it printed on standard error. */
     static String runFailing(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        return capture(false, args);
+    }
+
+    private static String capture(boolean succeeds, String... args) {
+        PrintStream saved = succeeds ? System.out : System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream into = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        if (succeeds) {
+            System.setOut(into);
+        } else {
+            System.setErr(into);
+        }
         try {
             int code = new CommandLine(new Main()).execute(args);
-            assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isNotZero();
+            assertThat(code != 0).as(captured.toString(StandardCharsets.UTF_8)).isEqualTo(!succeeds);
         } finally {
-            System.setErr(saved);
+            if (succeeds) {
+                System.setOut(saved);
+            } else {
+                System.setErr(saved);
+            }
         }
-        return err.toString(StandardCharsets.UTF_8);
+        return captured.toString(StandardCharsets.UTF_8);
     }
 }
