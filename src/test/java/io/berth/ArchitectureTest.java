@@ -37,8 +37,8 @@ class ArchitectureTest {
     void theVocabularyDependsOnNothingOfBerths() {
         noClasses().that().resideInAPackage("io.berth.oci..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.http..",
-                        "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
+                        "io.berth.http..", "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
                         "io.berth.storage..", "io.berth.webhooks..")
                 .check(berth);
     }
@@ -49,9 +49,9 @@ class ArchitectureTest {
         // speak OCI's words: no HTTP, no JDBC, no core, no accounts; the admin API checks roles before calling them.
         noClasses().that().resideInAPackage("io.berth.lifecycle..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.http..",
-                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..",
-                        "org.eclipse.jetty..", "java.sql..", "com.zaxxer..")
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
+                        "io.berth.http..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
+                        "io.berth.storage..", "org.eclipse.jetty..", "java.sql..", "com.zaxxer..")
                 .check(berth);
     }
 
@@ -60,9 +60,9 @@ class ArchitectureTest {
         // What happened is said in the format's words; the sinks (statistics, notifications) depend on it, never the reverse.
         noClasses().that().resideInAPackage("io.berth.events")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.lifecycle..",
-                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..",
-                        "io.berth.webhooks..", "org.eclipse.jetty..")
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..",
+                        "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
+                        "io.berth.storage..", "io.berth.webhooks..", "org.eclipse.jetty..")
                 .check(berth);
     }
 
@@ -81,7 +81,7 @@ class ArchitectureTest {
     void storageDriversNeverSeeTheCore() {
         noClasses().that().resideInAPackage("io.berth.storage..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.lifecycle..",
+                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..", "io.berth.lifecycle..",
                         "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
                 .check(berth);
     }
@@ -89,7 +89,7 @@ class ArchitectureTest {
     @Test
     void theCoreKnowsNeitherHttpNorJdbc() {
         noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..",
-                        "io.berth.lifecycle..")
+                        "io.berth.lifecycle..", "io.berth.gc..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "java.sql..", "io.berth.metadata.jdbc..",
                         "io.berth.http..", "io.berth.server..", "io.berth.cli..")
                 .check(berth);
@@ -140,13 +140,25 @@ class ArchitectureTest {
     }
 
     @Test
+    void theCollectorSeesTheCoreOnlyThroughItsInterfaces() {
+        // gc is core: it plans from MetadataStore and GcStore, deletes through the StorageDriver SPI, and neither
+        // the registry's request paths nor the cache are its business.
+        noClasses().that().resideInAPackage("io.berth.gc..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.berth.proxy..", "io.berth.auth..", "io.berth.config..",
+                        "io.berth.storage.factory..", "io.berth.storage.s3..", "io.berth.storage.filesystem..", "io.berth.storage.gcs..",
+                        "io.berth.storage.azure..")
+                .check(berth);
+    }
+
+    @Test
     void onlyTheAssemblyKnowsEveryPart() {
         // cli → server → http → auth → (registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
         noClasses().that().resideOutsideOfPackages("io.berth.cli..", "io.berth.server..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.berth.server..", "io.berth.cli..")
                 .check(berth);
         noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
-                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.lifecycle..", "io.berth.webhooks..")
+                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.lifecycle..", "io.berth.webhooks..",
+                        "io.berth.gc..")
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }

@@ -52,6 +52,11 @@ final class UserCommand {
      * directory, the default ./data would otherwise be a fresh, empty registry nobody serves.
      */
     JdbcMetadataStore open(BerthConfig cfg) {
+        return openMetadata(cfg, create);
+    }
+
+    /** The metadata store the server of {@code cfg} uses, as {@link #open} says (for {@code berth gc} too). */
+    static JdbcMetadataStore openMetadata(BerthConfig cfg, boolean create) {
         if (cfg.databaseUrl() != null) {
             System.err.println("berth: using the database of berth.database.url (BERTH_DATABASE_URL)");
             return BerthServer.openMetadata(cfg, 2);

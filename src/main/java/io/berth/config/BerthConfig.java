@@ -2,6 +2,7 @@ package io.berth.config;
 
 import io.berth.auth.AuthSettings;
 import io.berth.lifecycle.RetentionSettings;
+import io.berth.gc.GcSettings;
 import io.berth.proxy.Upstream;
 import io.berth.storage.factory.StorageConfig;
 import io.berth.webhooks.NotificationEndpoint;
@@ -47,7 +48,8 @@ public record BerthConfig(
         RetentionSettings retention,
         List<NotificationEndpoint> notifications,
         WebhookSettings webhooks,
-        List<Settings.Entry> effectiveSettings) {
+        List<Settings.Entry> effectiveSettings,
+        GcSettings gc) {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
@@ -96,7 +98,8 @@ public record BerthConfig(
                 retention(s),
                 notifications(s),
                 webhooks(s),
-                s.effective());
+                s.effective(),
+                gc(s));
     }
 
     /** berth.retention.*: how often the rules run by themselves (0: never), and the grace of untagged manifests. */
@@ -173,6 +176,38 @@ public record BerthConfig(
         }
         return new WebhookSettings(s.bool("berth.webhooks.allowprivate", false), timeout, backoff,
                 (int) s.number("berth.webhooks.attempts", WebhookSettings.DEFAULTS.attempts(), 1, 100));
+    }
+
+    /** berth.gc.*: garbage collection (see GcSettings). */
+    private static GcSettings gc(Settings s) {
+        GcSettings d = GcSettings.defaults();
+        Duration grace = s.duration("berth.gc.grace", d.grace());
+        if (grace.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw Settings.invalid("berth.gc.grace", grace.toString(), "a duration of at least 1s, such as 1h");
+        }
+        Duration interval = s.duration("berth.gc.interval", d.interval());
+        if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw Settings.invalid("berth.gc.interval", interval.toString(), "a duration of at least 1s, such as 24h");
+        }
+        String schedule = s.string("berth.gc.schedule", null);
+        java.time.LocalTime dailyAt = null;
+        if (schedule != null && !schedule.isBlank()) {
+            if (s.has("berth.gc.interval")) {
+                throw new ConfigException("berth.gc.schedule (BERTH_GC_SCHEDULE) and berth.gc.interval (BERTH_GC_INTERVAL) "
+                        + "both say when to collect; set one");
+            }
+            try {
+                dailyAt = java.time.LocalTime.parse(schedule.trim());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw Settings.invalid("berth.gc.schedule", schedule, "a time of day in UTC, HH:MM, such as 03:30");
+            }
+        }
+        Duration untagged = s.duration("berth.gc.untagged", null);
+        if (untagged != null && untagged.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw Settings.invalid("berth.gc.untagged", untagged.toString(), "a duration of at least 1s, such as 720h");
+        }
+        return new GcSettings(s.bool("berth.gc.enabled", d.scheduled()), grace, interval, dailyAt, untagged,
+                s.bool("berth.gc.referrers", d.referrers()));
     }
 
     /**

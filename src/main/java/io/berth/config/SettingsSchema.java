@@ -52,7 +52,9 @@ final class SettingsSchema {
             "berth.data.dir", "berth.database.url", "berth.database.synchronous", "berth.manifest.maxsize", "berth.proxy.upstreams",
             "berth.proxy.private", "berth.storage.directio",
             "berth.retention.interval", "berth.retention.untaggedgrace",
-            "berth.webhooks.allowprivate", "berth.webhooks.timeout", "berth.webhooks.backoff", "berth.webhooks.attempts");
+            "berth.webhooks.allowprivate", "berth.webhooks.timeout", "berth.webhooks.backoff", "berth.webhooks.attempts",
+
+            "berth.gc.enabled", "berth.gc.grace", "berth.gc.interval", "berth.gc.schedule", "berth.gc.untagged", "berth.gc.referrers");
 
     /** The keys of one entry of berth.proxy.upstreams. */
     static final List<String> UPSTREAM = List.of("name", "url", "namespace", "username", "password", "ttl", "allow", "enabled",

@@ -28,15 +28,62 @@ public interface MetadataStore extends AutoCloseable {
     /** Repositories under {@code namespace/} (all, for "") that received a manifest push (not filled by the cache), by name. */
     List<String> pushedRepositories(String namespace);
 
-    // --- blobs ------------------------------------------------------------------------------
+    /**
+     * Deletes a repository: its manifests, tags, blob links, references and upload sessions, in one
+     * transaction; the blobs' bytes are left to garbage collection. True when it existed.
+     */
+    boolean deleteRepository(String repository);
 
-    /** Records a committed blob and makes it visible in the repository (creating the repository). */
+    // --- blobs ------------------------------------------------------------------------------
+    //
+    // A blob's bytes are deleted only by garbage collection, and only once its row is tombstoned; every
+    // writer of a digest goes through its one blobs row, so bytes a writer puts in place are never deleted
+    // under it (ARCHITECTURE.md, "Garbage collection").
+
+    /** What a writer holding a blob's verified bytes at a temporary path does next ({@link #reserveBlob}). */
+    enum Placement {
+        /** The blob was stored already: it is now linked to the repository (the upload session ended); discard the copy. */
+        LINKED,
+        /**
+         * Move the bytes into place, then {@link #linkBlob} or {@link #linkUploadedBlob}: the blob is reserved,
+         * and nothing deletes its path meanwhile.
+         */
+        PLACE,
+        /** Garbage collection is deleting the blob's old bytes right now: try again shortly. */
+        BUSY
+    }
+
+    /**
+     * The first step of committing a blob: links it at once when it is stored (ending upload session
+     * {@code uploadId}, when given), else reserves its path for the caller's bytes.
+     */
+    Placement reserveBlob(String repository, Digest digest, long size, String uploadId);
+
+    /**
+     * Records a committed blob whose bytes the caller has put in place (after {@link #reserveBlob} said
+     * {@link Placement#PLACE}) and makes it visible in the repository (creating the repository).
+     *
+     * @throws MetadataUnavailableException when garbage collection is deleting the blob's bytes (try again)
+     */
     void linkBlob(String repository, Digest digest, long size);
 
     /** {@link #linkBlob} and the end of upload session {@code uploadId}, in one transaction (one commit per push). */
     void linkUploadedBlob(String repository, Digest digest, long size, String uploadId);
 
-    /** The size of a blob the repository may see, or empty. */
+    /** Links a blob stored in the registry to the repository and returns its size; empty when it is not stored. */
+    OptionalLong linkStoredBlob(String repository, Digest digest);
+
+    /**
+     * A cross-repository mount, in one transaction: links the blob to {@code repository} when
+     * {@code from} may see it, and returns its size; empty when it may not (or is no longer stored).
+     */
+    OptionalLong mountBlob(String repository, Digest digest, String from);
+
+    /**
+     * The size of a blob the repository may see, or empty. A link garbage collection has condemned (it is
+     * about to remove it) is rescued first, so that a blob the registry answers for is never collected
+     * within the grace period: that one read is a write.
+     */
     OptionalLong linkedBlobSize(String repository, Digest digest);
 
     /** The size of a blob stored anywhere in the registry, or empty. */
@@ -44,6 +91,17 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Removes a blob from a repository's view; true when it was linked. */
     boolean unlinkBlob(String repository, Digest digest);
+
+    /** A blob in a repository's view. */
+    record Link(String repository, Digest digest) {
+    }
+
+    /**
+     * Records that clients were told at {@code when} that these links exist (HEAD or GET answered 200),
+     * in one transaction: the garbage collector's grace period counts from it. Reads gather them in memory
+     * and call this every few seconds, so a read stays a read.
+     */
+    void recordBlobsSeen(Collection<Link> links, long when);
 
     // --- manifests and tags -----------------------------------------------------------------
 

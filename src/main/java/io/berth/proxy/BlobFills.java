@@ -1,6 +1,7 @@
 package io.berth.proxy;
 
 import io.berth.metadata.MetadataStore;
+import io.berth.registry.BlobCommit;
 import io.berth.registry.BlobLayout;
 import io.berth.registry.Uploads;
 import io.berth.oci.Digest;
@@ -117,13 +118,14 @@ final class BlobFills {
     Fill fetch(UpstreamClient client, String remote, Digest digest, String repository) {
         Fill fill = inFlight.computeIfAbsent(new Key(client, remote, digest), k -> {
             Fill f = new Fill(k);
+            f.repositories.add(repository); // before the fill can end: it links at least the first asker's repository
             metrics.miss();
             Thread.ofVirtual().name("berth-fill-" + digest.hex().substring(0, 12)).start(() -> run(f, client, remote));
             return f;
         });
         fill.repositories.add(repository);
         if (fill.done.isDone() && !fill.done.isCompletedExceptionally()) {
-            metadata.linkBlob(repository, digest, fill.written);
+            metadata.linkStoredBlob(repository, digest);
         }
         return fill;
     }
@@ -150,7 +152,7 @@ final class BlobFills {
             // Clients that joined while the fill was linking check done only after registering: link them here.
             for (String repository : f.repositories) {
                 if (!linked.contains(repository)) {
-                    metadata.linkBlob(repository, f.digest, total);
+                    metadata.linkStoredBlob(repository, f.digest);
                 }
             }
         } catch (Exception e) {

@@ -229,7 +229,11 @@ public final class ProxyRegistry implements Registry {
             // Stored for another repository: the same bytes, but this repository may see them only if its
             // own upstream repository holds them too. Without this check a reader of the cache namespace
             // could read any blob of the registry, private ones included, by its digest.
-            return confirmedUpstream(t, repository, digest, stored.getAsLong());
+            Optional<BlobContent> confirmed = confirmedUpstream(t, repository, digest);
+            if (confirmed.isPresent()) {
+                return confirmed.get();
+            }
+            // collected since: fetch it again
         }
         BlobFills.Fill fill = fills.fetch(t.client(), t.remote(), digest, repository);
         long size = BlobFills.sizeOf(fill, failure -> failure instanceof UpstreamException ue ? blobError(ue, digest)
@@ -237,8 +241,11 @@ public final class ProxyRegistry implements Registry {
         return new BlobContent.Filling(digest, size, fill::open);
     }
 
-    /** Links a blob already stored here once the repository's upstream confirms it holds it; BLOB_UNKNOWN if not. */
-    private BlobContent confirmedUpstream(Target t, String repository, Digest digest, long size) {
+    /**
+     * Links a blob already stored here once the repository's upstream confirms it holds it; BLOB_UNKNOWN if
+     * not; empty when garbage collection took the blob meanwhile.
+     */
+    private Optional<BlobContent> confirmedUpstream(Target t, String repository, Digest digest) {
         boolean held;
         try {
             held = t.client().hasBlob(t.remote(), digest.toString());
@@ -249,9 +256,11 @@ public final class ProxyRegistry implements Registry {
         if (!held) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream of " + repository);
         }
-        metadata.linkBlob(repository, digest, size);
+        if (metadata.linkStoredBlob(repository, digest).isEmpty()) {
+            return Optional.empty();
+        }
         metrics.hit();
-        return local.blob(repository, digest, Access.CACHED_ONLY); // just linked: no fetch needed
+        return Optional.of(local.blob(repository, digest, Access.CACHED_ONLY)); // just linked: no fetch needed
     }
 
     private static RegistryException blobError(UpstreamException e, Digest digest) {
@@ -344,6 +353,12 @@ public final class ProxyRegistry implements Registry {
     @Override
     public void deleteBlob(String repository, Digest digest) {
         local.deleteBlob(repository, digest);
+    }
+
+    /** A cached repository too: what it held goes, and is fetched again when asked for. */
+    @Override
+    public void deleteRepository(String repository) {
+        local.deleteRepository(repository);
     }
 
     @Override

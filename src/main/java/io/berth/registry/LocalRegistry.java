@@ -36,11 +36,41 @@ public final class LocalRegistry implements Registry {
             com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
                     .maximumWeight(1_000_000).weigher((String r, CachedTags t) -> t.tags().size() + 1).build();
 
+    /**
+     * Links clients were told exist since the last {@link #flushSeenBlobs}: the garbage collector's grace
+     * period counts from them, and gathering them here keeps a HEAD a read.
+     */
+    private final java.util.Set<MetadataStore.Link> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Clock clock;
+
     public LocalRegistry(StorageDriver storage, MetadataStore metadata, Options options, Clock clock) {
         this.storage = storage;
         this.metadata = metadata;
         this.options = options;
+        this.clock = clock;
         this.uploads = new Uploads(storage, metadata, clock);
+    }
+
+    /**
+     * Writes the links clients were told exist since the last call, in one transaction (maintenance calls
+     * this every few seconds; see {@code GcSettings.seenFlushInterval}). Returns how many. On failure they
+     * are kept for the next call.
+     */
+    public int flushSeenBlobs() {
+        java.util.List<MetadataStore.Link> batch = new java.util.ArrayList<>();
+        for (java.util.Iterator<MetadataStore.Link> it = seen.iterator(); it.hasNext(); ) {
+            batch.add(it.next());
+            it.remove();
+        }
+        // Taken after the set was emptied, so it is no earlier than any read whose mark this batch took.
+        long when = clock.millis();
+        try {
+            metadata.recordBlobsSeen(batch, when);
+        } catch (RuntimeException e) {
+            seen.addAll(batch);
+            throw e;
+        }
+        return batch.size();
     }
 
     @Override
@@ -73,6 +103,7 @@ public final class LocalRegistry implements Registry {
     public BlobContent blob(String repository, Digest digest, Access access) {
         OptionalLong size = metadata.linkedBlobSize(repository, digest);
         if (size.isPresent()) {
+            seen.add(new MetadataStore.Link(repository, digest));
             return stored(digest, size.getAsLong());
         }
         Optional<ManifestRecord> m = metadata.manifest(repository, digest);
@@ -107,11 +138,15 @@ public final class LocalRegistry implements Registry {
         if (from == null || !Names.isValidRepository(from)) {
             return OptionalLong.empty();
         }
-        OptionalLong size = metadata.linkedBlobSize(from, digest);
-        if (size.isPresent()) {
-            metadata.linkBlob(repository, digest, size.getAsLong());
+        return metadata.mountBlob(repository, digest, from);
+    }
+
+    /** Deletes a repository with its manifests, tags and links (NAME_UNKNOWN when there is none); garbage collection frees the bytes. */
+    @Override
+    public void deleteRepository(String repository) {
+        if (!metadata.deleteRepository(repository)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known to the registry");
         }
-        return size;
     }
 
     // --- uploads ------------------------------------------------------------------------------

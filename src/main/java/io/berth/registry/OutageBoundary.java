@@ -157,6 +157,11 @@ public final class OutageBoundary implements Registry {
     }
 
     @Override
+    public void deleteRepository(String repository) {
+        guarded(() -> core.deleteRepository(repository));
+    }
+
+    @Override
     public OptionalLong mount(String repository, Digest digest, String from) {
         return guarded(() -> core.mount(repository, digest, from));
     }

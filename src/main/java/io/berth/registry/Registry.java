@@ -83,6 +83,12 @@ public interface Registry {
     /** Links a blob from another repository; empty when it cannot be mounted (the client then uploads). */
     OptionalLong mount(String repository, Digest digest, String from);
 
+    /**
+     * Deletes a repository: its manifests, tags and blob links go in one transaction, the bytes to garbage
+     * collection. NAME_UNKNOWN when there is no such repository.
+     */
+    void deleteRepository(String repository);
+
     PutResult putManifest(String repository, String reference, byte[] content, String contentType);
 
     /** The error for a manifest over the size limit. */

@@ -184,9 +184,10 @@ public final class Uploads {
             }
             writer.commit();
             s.offset = size;
-            moveIntoPlace(s, expected);
-            for (String repository : repositories) {
-                metadata.linkBlob(repository, expected, size);
+            java.util.Iterator<String> each = repositories.iterator();
+            BlobCommit.commit(storage, metadata, uploadData(s.id), expected, size, each.next(), null);
+            while (each.hasNext()) {
+                metadata.linkStoredBlob(each.next(), expected);
             }
             completed = true;
             return size;
@@ -331,19 +332,9 @@ public final class Uploads {
     }
 
     private void publish(Session s, Digest digest) {
-        moveIntoPlace(s, digest);
-        metadata.linkUploadedBlob(s.repository, digest, s.offset, s.id);
+        BlobCommit.commit(storage, metadata, uploadData(s.id), digest, s.offset, s.repository, s.id);
         sessions.remove(s.id);
         storage.delete(BlobLayout.uploadDirectory(s.id));
-    }
-
-    /** Moves verified, durable data under its digest — unless an identical blob is already stored. */
-    private void moveIntoPlace(Session s, Digest digest) {
-        String target = BlobLayout.blobPath(digest);
-        Optional<FileInfo> existing = storage.stat(target);
-        if (existing.isEmpty() || existing.get().size() != s.offset) {
-            storage.move(uploadData(s.id), target);
-        }
     }
 
     private void discard(Session s) {

@@ -3,6 +3,7 @@ package io.berth.server;
 import io.berth.auth.AccessService;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
+import io.berth.gc.GarbageCollector;
 import io.berth.http.AdminApi;
 import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
@@ -75,6 +76,7 @@ public final class BerthServer implements AutoCloseable {
     private final ImmutableTags immutableTags;
     private final Retention retention;
     private final Webhooks webhooks;
+    private final GarbageCollector gc;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -104,6 +106,7 @@ public final class BerthServer implements AutoCloseable {
         Registry core = config.upstreams().isEmpty() ? localRegistry
                 : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
         this.registry = new OutageBoundary(core);
+        this.gc = new GarbageCollector(metadata, metadata.gcStore(), storage, config.gc(), Clock.systemUTC(), localRegistry::flushSeenBlobs);
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
         LifecycleStore lifecycle = metadata.lifecycleStore();
@@ -137,7 +140,8 @@ public final class BerthServer implements AutoCloseable {
                 new WebUi(core, access, metadata.browser(), systemInfo(config))); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
-        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+        // two threads: a long upload purge must never hold up the "seen" marks garbage collection relies on
+        maintenance = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "berth-maintenance");
             t.setDaemon(true);
             return t;
@@ -243,6 +247,7 @@ public final class BerthServer implements AutoCloseable {
             throw e;
         }
         s.scheduleMaintenance();
+        s.gc.startSchedule();
         for (io.berth.proxy.Upstream u : config.upstreams()) {
             LOG.info("pull-through cache of {}", u);
             if (u.namespace().isEmpty() && s.access != null && config.auth().publicPulls()) {
@@ -337,6 +342,8 @@ public final class BerthServer implements AutoCloseable {
 
     private void scheduleMaintenance() {
         scheduleRetention();
+        long seen = config.gc().seenFlushInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(this::flushSeenBlobs, seen, seen, TimeUnit.MILLISECONDS);
         if (!config.uploadPurging()) {
             return;
         }
@@ -369,6 +376,19 @@ public final class BerthServer implements AutoCloseable {
                 LOG.warn("scheduled retention run failed: {}", e.getMessage());
             }
         }, Math.min(every, 60), every, TimeUnit.SECONDS);
+    }
+
+    private void flushSeenBlobs() {
+        try {
+            localRegistry.flushSeenBlobs();
+        } catch (RuntimeException e) {
+            LOG.warn("recording which blobs clients were told exist failed (kept for the next try): {}", e.getMessage());
+        }
+    }
+
+    /** Garbage collection: on demand, status and history (its schedule runs by itself). */
+    public GarbageCollector garbageCollector() {
+        return gc;
     }
 
     /** The port actually bound (useful with port 0). */
@@ -421,12 +441,14 @@ public final class BerthServer implements AutoCloseable {
 
     @Override
     public void close() {
+        gc.close();
         maintenance.shutdownNow();
         try {
             jetty.stop();
         } catch (Exception e) {
             LOG.warn("error while stopping the HTTP server: {}", e.getMessage());
         }
+        flushSeenBlobs();
         // After the requests drained (they publish events), before the database closes (queued events are written).
         webhooks.close();
         if (access != null) {

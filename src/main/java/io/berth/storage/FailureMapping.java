@@ -147,6 +147,16 @@ public final class FailureMapping implements StorageDriver {
     }
 
     @Override
+    public void deleteObjects(java.util.Collection<String> paths) {
+        run("delete", paths.size() + " objects", () -> driver.deleteObjects(paths));
+    }
+
+    @Override
+    public List<OpenWrite> openWrites(String prefix) {
+        return call("list open writes", prefix, () -> driver.openWrites(prefix));
+    }
+
+    @Override
     public Optional<Path> localPath(String path) {
         return driver.localPath(path);
     }

@@ -4,8 +4,16 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 
 /**
  * The storage-driver SPI, modelled on CNCF Distribution's: a flat namespace of slash-separated paths
@@ -57,6 +65,49 @@ public interface StorageDriver extends AutoCloseable {
 
     /** Deletes an object or, recursively, everything under a directory path. Missing paths are ignored. */
     void delete(String path);
+
+    /**
+     * Deletes these objects (missing ones are ignored) in as few requests as the store allows; where the store
+     * has directories, a directory an object leaves empty goes too. The default deletes them one by one, a
+     * few at a time. Throws a {@link StorageException} naming what could not be deleted.
+     */
+    default void deleteObjects(Collection<String> paths) {
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Semaphore slots = new Semaphore(16);
+            List<Future<?>> deletes = new ArrayList<>(paths.size());
+            for (String path : paths) {
+                deletes.add(threads.submit(() -> {
+                    slots.acquire();
+                    try {
+                        delete(path);
+                    } finally {
+                        slots.release();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : deletes) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while deleting", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new StorageException("delete failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Data a store keeps for a writer apart from objects (an S3 multipart upload), at {@code path}, last added to at {@code lastActivity}. */
+    record OpenWrite(String path, long size, Instant lastActivity) {
+    }
+
+    /**
+     * Open writes under a directory that {@link #list} does not show; deleting their path (or a directory
+     * above it) discards them. Empty where a store keeps none (the default).
+     */
+    default List<OpenWrite> openWrites(String prefix) {
+        return List.of();
+    }
 
     /** Where the object lives on the local file system, when it does: lets pulls send file bytes zero-copy. */
     default Optional<Path> localPath(String path) {

@@ -5,11 +5,7 @@ import io.berth.testing.Http;
 import io.berth.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,31 +18,12 @@ class UserCommandTest {
     @TempDir
     Path dir;
 
-    private String run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new Main()).execute(args);
-            assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+    private static String run(String... args) {
+        return Cli.run(args);
     }
 
-    /** Runs a command expected to fail; returns what it printed on standard error. */
-    private String runFailing(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new Main()).execute(args);
-            assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isNotZero();
-        } finally {
-            System.setErr(saved);
-        }
-        return err.toString(StandardCharsets.UTF_8);
+    private static String runFailing(String... args) {
+        return Cli.runFailing(args);
     }
 
     @Test

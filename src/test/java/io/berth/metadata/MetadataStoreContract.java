@@ -101,6 +101,238 @@ public abstract class MetadataStoreContract {
         assertThat(store.repositories("A", 1)).containsExactly("B/c");
     }
 
+    // --- garbage collection: the blob-row protocol and the collector's queries ---------------
+
+    /** Cut-offs that make everything old enough. */
+    private static final long FUTURE = Long.MAX_VALUE / 4;
+
+    private GcStore gc() {
+        return ((JdbcMetadataStore) store).gcStore();
+    }
+
+    /** A blob that was linked, unlinked and then swept: tombstoned, its bytes queued for deletion. */
+    private Digest tombstoned(String seed, long size) {
+        Digest d = blob(seed);
+        store.linkBlob("a", d, size);
+        store.unlinkBlob("a", d);
+        assertThat(gc().sweep(List.of(d), FUTURE, FUTURE, 0).tombstoned()).containsExactly(new GcStore.BlobRow(d, size));
+        return d;
+    }
+
+    @Test
+    void aTombstonedBlobIsGoneForEveryReaderAndAReuploadMakesItLiveAgain() {
+        Digest d = tombstoned("tombstoned", 5);
+        assertThat(store.blobSize(d)).isEmpty();
+        assertThat(store.linkStoredBlob("b", d)).isEmpty();
+        assertThat(store.linkedBlobSize("b", d)).isEmpty();
+        assertThat(store.repositoryExists("b")).isFalse();
+
+        // an upload of the same bytes takes the row back from the outbox before it moves them into place
+        assertThat(store.reserveBlob("a", d, 5, null)).isEqualTo(MetadataStore.Placement.PLACE);
+        assertThat(gc().claimDeletions(7, System.currentTimeMillis(), 0, 100)).isEmpty();
+        assertThat(gc().sweep(List.of(d), FUTURE, FUTURE, 0).tombstoned()).as("placing, and not for a day").isEmpty();
+        store.linkBlob("a", d, 5);
+        assertThat(store.linkedBlobSize("a", d)).hasValue(5);
+        assertThat(gc().claimDeletions(7, System.currentTimeMillis(), 0, 100)).isEmpty();
+
+        // stored again: the next upload is linked at once
+        assertThat(store.reserveBlob("c", d, 5, null)).isEqualTo(MetadataStore.Placement.LINKED);
+        assertThat(store.linkedBlobSize("c", d)).hasValue(5);
+    }
+
+    @Test
+    void whileACollectorDeletesTheBytesEveryWriterWaits() {
+        Digest d = tombstoned("being-deleted", 3);
+        long now = System.currentTimeMillis();
+        assertThat(gc().claimDeletions(42, now, 0, 100)).containsExactly(new GcStore.BlobRow(d, 3));
+        assertThat(gc().claimDeletions(43, now, 0, 100)).as("claimed once").isEmpty();
+
+        assertThat(store.reserveBlob("a", d, 3, null)).isEqualTo(MetadataStore.Placement.BUSY);
+        assertThatThrownBy(() -> store.linkBlob("a", d, 3)).isInstanceOf(MetadataUnavailableException.class);
+        assertThat(store.mountBlob("b", d, "a")).isEmpty();
+
+        gc().unclaim(List.of(d), 99); // not its claim: nothing changes
+        assertThat(store.reserveBlob("a", d, 3, null)).isEqualTo(MetadataStore.Placement.BUSY);
+        gc().deleted(List.of(d), 42);
+        assertThat(gc().knownBlobs("sha256:")).doesNotContain(d.toString());
+        assertThat(store.reserveBlob("a", d, 3, null)).isEqualTo(MetadataStore.Placement.PLACE);
+    }
+
+    @Test
+    void aFailedOrAbandonedDeletionIsTakenUpAgain() {
+        Digest d = tombstoned("retried", 1);
+        long now = System.currentTimeMillis();
+        assertThat(gc().claimDeletions(1, now, 0, 10)).hasSize(1);
+        gc().unclaim(List.of(d), 1);
+        assertThat(gc().claimDeletions(2, now, 0, 10)).as("unclaimed: queued again").hasSize(1);
+        assertThat(gc().claimDeletions(3, now, now - 1, 10)).as("a fresh claim is not stale").isEmpty();
+        assertThat(gc().claimDeletions(3, now, now + 1, 10)).as("a stale one is taken over").hasSize(1);
+    }
+
+    @Test
+    void onlyLinksThatAreCondemnedUnreferencedAndUnseenGo() {
+        Digest shared = blob("shared-layer");
+        Digest lone = blob("lone-layer");
+        store.linkBlob("kept", shared, 10);
+        store.linkBlob("idle", shared, 10);
+        store.linkBlob("idle", lone, 20);
+        store.putManifest(manifest("kept", "image", null, null), "v1", List.of(shared), List.of());
+        long now = System.currentTimeMillis();
+
+        List<MetadataStore.Link> stale = gc().unreferencedLinks(FUTURE);
+        assertThat(stale).containsExactly(new MetadataStore.Link("idle", lone), new MetadataStore.Link("idle", shared));
+        assertThat(gc().unreferencedLinks(0)).as("seen since").isEmpty();
+        assertThat(gc().sweep(List.of(shared, lone), FUTURE, FUTURE, 0).unlinked()).as("not condemned yet").isEmpty();
+
+        assertThat(gc().condemn(stale, now, FUTURE)).isEqualTo(2);
+        assertThat(gc().sweepCandidates(now, FUTURE, 0)).contains(shared, lone);
+        assertThat(gc().sweepCandidates(now - 1, 0, 0)).as("condemned too recently").isEmpty();
+        GcStore.Swept swept = gc().sweep(List.of(lone, shared), now, FUTURE, 0);
+        assertThat(swept.unlinked()).containsExactlyInAnyOrder(new MetadataStore.Link("idle", lone), new MetadataStore.Link("idle", shared));
+        assertThat(swept.tombstoned()).as("the shared layer is still linked where it is used").containsExactly(new GcStore.BlobRow(lone, 20));
+        assertThat(store.linkedBlobSize("kept", shared)).hasValue(10);
+        assertThat(store.linkedBlobSize("idle", shared)).isEmpty();
+    }
+
+    @Test
+    void aReadRescuesACondemnedLinkAndSeenMarksDoToo() {
+        Digest d = blob("rescued");
+        Digest e = blob("seen");
+        store.linkBlob("r", d, 1);
+        store.linkBlob("r", e, 1);
+        long now = System.currentTimeMillis();
+        assertThat(gc().condemn(gc().unreferencedLinks(FUTURE), now, FUTURE)).isEqualTo(2);
+
+        assertThat(store.linkedBlobSize("r", d)).as("a HEAD of a condemned link").hasValue(1);
+        store.recordBlobsSeen(List.of(new MetadataStore.Link("r", e)), now + 1);
+        GcStore.Swept swept = gc().sweep(List.of(d, e), FUTURE, FUTURE, 0);
+        assertThat(swept.unlinked()).isEmpty();
+        assertThat(swept.tombstoned()).isEmpty();
+        assertThat(gc().unreferencedLinks(now)).as("both seen after the condemnation").isEmpty();
+    }
+
+    @Test
+    void aManifestPushedAfterTheCondemnationKeepsItsBlobs() {
+        Digest d = blob("referenced-late");
+        store.linkBlob("late", d, 1);
+        long now = System.currentTimeMillis();
+        gc().condemn(gc().unreferencedLinks(FUTURE), now, FUTURE);
+        store.putManifest(manifest("late", "late-image", null, null), "v1", List.of(d), List.of());
+        GcStore.Swept swept = gc().sweep(List.of(d), FUTURE, FUTURE, 0);
+        assertThat(swept.unlinked()).isEmpty();
+        assertThat(store.linkedBlobSize("late", d)).hasValue(1);
+    }
+
+    @Test
+    void mountsNeedALiveBlobAndTheSourceLink() {
+        Digest d = blob("mounted");
+        store.linkBlob("src", d, 4);
+        assertThat(store.mountBlob("dst", d, "src")).hasValue(4);
+        assertThat(store.linkedBlobSize("dst", d)).hasValue(4);
+        assertThat(store.mountBlob("dst2", d, "nowhere")).isEmpty();
+        assertThat(store.repositoryExists("dst2")).isFalse();
+        assertThat(store.mountBlob("dst2", blob("absent"), "src")).isEmpty();
+    }
+
+    @Test
+    void orphansAreQueuedOnlyWhenTheMetadataDoesNotKnowThem() {
+        Digest known = blob("known");
+        Digest orphan = blob("orphan");
+        store.linkBlob("o", known, 1);
+        assertThat(gc().knownBlobs(known.toString().substring(0, 9))).contains(known.toString());
+        assertThat(gc().queueOrphan(known, 1, 0)).isFalse();
+        assertThat(gc().queueOrphan(orphan, 9, 0)).isTrue();
+        assertThat(gc().queueOrphan(orphan, 9, 0)).isFalse();
+        assertThat(store.blobSize(orphan)).isEmpty();
+        assertThat(gc().claimDeletions(5, 0, 0, 10)).containsExactly(new GcStore.BlobRow(orphan, 9));
+    }
+
+    @Test
+    void theDryRunsQueriesSeeWhatTheSweepWould() {
+        Digest unused = blob("unused");
+        Digest used = blob("used");
+        store.linkBlob("d", unused, 3);
+        store.linkBlob("d", used, 4);
+        store.putManifest(manifest("d", "image", null, null), "v1", List.of(used), List.of());
+        assertThat(gc().unreferencedBlobs(FUTURE, 0)).as("its stale link would go first").containsExactly(new GcStore.BlobRow(unused, 3));
+        assertThat(gc().unreferencedBlobs(0, 0)).as("linked and seen since").isEmpty();
+        store.unlinkBlob("d", unused);
+        assertThat(gc().unreferencedBlobs(FUTURE, 0)).containsExactly(new GcStore.BlobRow(unused, 3));
+        GcStore.BlobFacts facts = gc().blobFacts(used).orElseThrow();
+        assertThat(facts.state()).isEqualTo('L');
+        assertThat(facts.referencedBy()).hasSize(1);
+        assertThat(facts.links()).extracting(GcStore.LinkSeen::repository).containsExactly("d");
+        assertThat(gc().referencedBlobs()).isEqualTo(1);
+    }
+
+    @Test
+    void untaggedManifestsGoOnlyWhenNothingHoldsThem() {
+        Digest layer = blob("policy-layer");
+        store.linkBlob("p", layer, 1);
+        ManifestRecord child = manifest("p", "child", null, null);
+        ManifestRecord index = manifest("p", "index", null, null);
+        ManifestRecord tagged = manifest("p", "tagged", null, null);
+        ManifestRecord referrer = manifest("p", "referrer", null, tagged.digest());
+        store.putManifest(child, null, List.of(layer), List.of());
+        store.putManifest(index, null, List.of(), List.of(child.digest()));
+        store.putManifest(tagged, "v1", List.of(), List.of());
+        store.putManifest(referrer, null, List.of(), List.of());
+        assertThat(gc().graph("p").manifests()).hasSize(4);
+
+        assertThat(gc().deleteUntaggedManifest("p", child.digest(), FUTURE)).as("an index holds it").isFalse();
+        assertThat(gc().deleteUntaggedManifest("p", tagged.digest(), FUTURE)).as("tagged").isFalse();
+        assertThat(gc().deleteUntaggedManifest("p", referrer.digest(), FUTURE)).as("its subject is stored").isFalse();
+        assertThat(gc().deleteUntaggedManifest("p", index.digest(), 0)).as("too new").isFalse();
+        assertThat(gc().deleteUntaggedManifest("p", index.digest(), FUTURE)).isTrue();
+        assertThat(gc().deleteUntaggedManifest("p", child.digest(), FUTURE)).isTrue();
+        assertThat(gc().deleteDanglingReferrer("p", referrer.digest(), FUTURE)).as("its subject is stored").isFalse();
+        store.deleteManifest("p", tagged.digest());
+        assertThat(gc().deleteDanglingReferrer("p", referrer.digest(), FUTURE)).isTrue();
+        assertThat(store.referrers("p", tagged.digest(), null)).isEmpty();
+    }
+
+    @Test
+    void oneCollectorHoldsTheLeaseAndRunsAreRecorded() {
+        long now = System.currentTimeMillis();
+        assertThat(gc().acquireLease("node-a", now, now + 60_000)).isTrue();
+        assertThat(gc().acquireLease("node-b", now, now + 60_000)).isFalse();
+        assertThat(gc().lease()).hasValueSatisfying(l -> assertThat(l.holder()).isEqualTo("node-a"));
+        assertThat(gc().renewLease("node-b", now + 120_000)).isFalse();
+        assertThat(gc().renewLease("node-a", now + 120_000)).isTrue();
+        assertThat(gc().acquireLease("node-b", now + 130_000, now + 190_000)).as("expired: taken over").isTrue();
+        assertThat(gc().renewLease("node-a", now + 200_000)).isFalse();
+        gc().releaseLease("node-b");
+        assertThat(gc().lease()).isEmpty();
+
+        long dry = gc().startRun(now, true, "api", "node-a");
+        long real = gc().startRun(now + 5, false, "schedule", "node-b");
+        assertThat(real).isGreaterThan(dry);
+        gc().finishRun(new GcStore.Run(real, now + 5, now + 10, false, "schedule", "node-b", 1, 2, 3, 4, 5, 6, 1, "boom"));
+        List<GcStore.Run> runs = gc().runs(10);
+        assertThat(runs).extracting(GcStore.Run::id).containsExactly(real, dry);
+        assertThat(runs.getFirst()).isEqualTo(new GcStore.Run(real, now + 5, now + 10, false, "schedule", "node-b", 1, 2, 3, 4, 5, 6, 1, "boom"));
+        assertThat(runs.getLast().finishedAt()).isNull();
+        assertThat(gc().lastCollectionStart()).hasValue(now + 5);
+    }
+
+    @Test
+    void deletingARepositoryTakesEverythingButTheBlobs() {
+        Digest d = blob("repository-layer");
+        store.linkBlob("gone/app", d, 2);
+        store.linkBlob("gone/app2", d, 2);
+        store.putManifest(manifest("gone/app", "image", null, null), "v1", List.of(d), List.of());
+        store.createUpload("u-1", "gone/app", Instant.now());
+        assertThat(store.deleteRepository("gone/app")).isTrue();
+        assertThat(store.deleteRepository("gone/app")).isFalse();
+        assertThat(store.repositoryExists("gone/app")).isFalse();
+        assertThat(store.tags("gone/app", null, 10)).isEmpty();
+        assertThat(store.linkedBlobSize("gone/app", d)).isEmpty();
+        assertThat(store.uploadRepository("u-1")).isEmpty();
+        assertThat(store.linkedBlobSize("gone/app2", d)).as("a repository whose name extends it").hasValue(2);
+        assertThat(store.blobSize(d)).hasValue(2);
+        assertThat(gc().referencedBlobs()).isZero();
+    }
+
     // --- manifests and tags -----------------------------------------------------------------
 
     @Test

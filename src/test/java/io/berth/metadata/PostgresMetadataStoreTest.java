@@ -63,4 +63,53 @@ class PostgresMetadataStoreTest extends MetadataStoreContract {
         assertThat(store.linkedBlobSize("race/app", inFlight)).isEmpty();
         assertThat(store.linkedBlobSize("race/app", first)).isEmpty();
     }
+
+    /**
+     * The collector never waits for a push: a link a manifest push holds (FOR SHARE, as putManifest checks it) is
+     * skipped by the sweep, and goes only once the push has committed — without its reference.
+     */
+    @Test
+    void theSweepSkipsALinkAPushHoldsAndNeverWaitsForIt() throws Exception {
+        Digest d = blob("held-by-a-push");
+        store.linkBlob("race/held", d, 1);
+        io.berth.metadata.GcStore gc = ((JdbcMetadataStore) store).gcStore();
+        long now = System.currentTimeMillis();
+        gc.condemn(gc.unreferencedLinks(Long.MAX_VALUE / 4), now, Long.MAX_VALUE / 4);
+        try (Connection push = DriverManager.getConnection(Postgres.jdbcUrl(database)); Statement st = push.createStatement()) {
+            push.setAutoCommit(false);
+            st.execute("SELECT digest FROM repository_blobs WHERE repository = 'race/held' AND digest = '" + d + "' FOR SHARE");
+            CompletableFuture<io.berth.metadata.GcStore.Swept> sweep = CompletableFuture.supplyAsync(
+                    () -> gc.sweep(java.util.List.of(d), Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 0));
+            assertThat(sweep.get(5, TimeUnit.SECONDS).unlinked()).as("skipped, not waited for").isEmpty();
+            push.rollback();
+        }
+        assertThat(gc.sweep(java.util.List.of(d), Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 0).unlinked()).hasSize(1);
+    }
+
+    /**
+     * A mount and an upload that reach a blob while a collector tombstones it wait for the collector, then see
+     * what it committed: the mount finds nothing to mount, the upload takes the tombstoned row for its bytes.
+     */
+    @Test
+    void writersWaitForATombstoneInFlightAndSeeItCommitted() throws Exception {
+        Digest d = blob("tombstone-in-flight");
+        store.linkBlob("race/src", d, 1);
+        try (Connection collector = DriverManager.getConnection(Postgres.jdbcUrl(database)); Statement st = collector.createStatement()) {
+            collector.setAutoCommit(false);
+            // what GcStore.sweep does for a blob whose last link goes
+            st.execute("SELECT state FROM blobs WHERE digest = '" + d + "' FOR UPDATE SKIP LOCKED");
+            st.execute("DELETE FROM repository_blobs WHERE digest = '" + d + "'");
+            st.execute("UPDATE blobs SET state = 'D', deleter = NULL WHERE digest = '" + d + "'");
+            CompletableFuture<java.util.OptionalLong> mount = CompletableFuture.supplyAsync(() -> store.mountBlob("race/dst", d, "race/src"));
+            CompletableFuture<MetadataStore.Placement> upload = CompletableFuture.supplyAsync(() -> store.reserveBlob("race/up", d, 1, null));
+            Thread.sleep(500);
+            assertThat(mount).as("the mount waits for the collector").isNotDone();
+            assertThat(upload).as("the upload waits for the collector").isNotDone();
+            collector.commit();
+            assertThat(mount.get(30, TimeUnit.SECONDS)).isEmpty();
+            assertThat(upload.get(30, TimeUnit.SECONDS)).isEqualTo(MetadataStore.Placement.PLACE);
+        }
+        assertThat(store.repositoryExists("race/dst")).isFalse();
+        assertThat(((JdbcMetadataStore) store).gcStore().claimDeletions(1, 0, 0, 10)).as("the upload's now").isEmpty();
+    }
 }

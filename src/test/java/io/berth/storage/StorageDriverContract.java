@@ -236,6 +236,20 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void deletesManyObjectsAtOnceAndTheDirectoriesTheyLeaveEmpty() {
+        for (String p : List.of("batch/a/data", "batch/b/data", "batch/c/data", "batch/c/other", "kept/data")) {
+            driver.putContent(path(p), bytes(p));
+        }
+        driver.deleteObjects(List.of(path("batch/a/data"), path("batch/b/data"), path("batch/c/data"), path("never/was")));
+        assertThat(driver.stat(path("batch/a/data"))).isEmpty();
+        assertThat(driver.stat(path("batch/a"))).isEmpty();
+        assertThat(driver.list(path("batch"))).containsExactly(path("batch/c"));
+        assertThat(driver.getContent(path("batch/c/other"))).isEqualTo(bytes("batch/c/other"));
+        assertThat(driver.getContent(path("kept/data"))).isEqualTo(bytes("kept/data"));
+        driver.deleteObjects(List.of());
+    }
+
+    @Test
     void deletingMissingPathsIsIgnored() {
         driver.delete(path("never/was"));
         driver.delete(path("never"));

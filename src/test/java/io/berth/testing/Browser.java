@@ -67,6 +67,32 @@ public final class Browser implements AutoCloseable {
         return driver;
     }
 
+    /**
+     * The page's one-line message once it starts with {@code expected} (after a form's POST and redirect,
+     * which a confirmation dialog's accept does not wait for), or whatever it says after 15 s.
+     */
+    public String flash(String expected) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        String seen = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                seen = driver.findElement(org.openqa.selenium.By.cssSelector(".flash")).getText();
+                if (seen.startsWith(expected)) {
+                    return seen;
+                }
+            } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException navigating) {
+                // the next page is not there yet
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return seen;
+    }
+
     /** What the page logged to the console since the last call (CSP violations land here). */
     public List<LogEntry> consoleLog() {
         return driver.manage().logs().get(LogType.BROWSER).getAll();

@@ -53,6 +53,29 @@ public final class S3ProxyServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + proxy.getPort());
     }
 
+    /** The settings of a Berth that stores in {@code bucket} here, under {@code rootDirectory}, as an operator would give them. */
+    public java.util.Map<String, String> registrySettings(String bucket, String rootDirectory) {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        env.put("REGISTRY_STORAGE", "s3");
+        env.put("REGISTRY_STORAGE_S3_BUCKET", bucket);
+        env.put("REGISTRY_STORAGE_S3_REGION", "us-east-1");
+        env.put("REGISTRY_STORAGE_S3_REGIONENDPOINT", endpoint().toString());
+        env.put("REGISTRY_STORAGE_S3_FORCEPATHSTYLE", "true");
+        env.put("REGISTRY_STORAGE_S3_ACCESSKEY", ACCESS_KEY);
+        env.put("REGISTRY_STORAGE_S3_SECRETKEY", SECRET_KEY);
+        env.put("REGISTRY_STORAGE_S3_ROOTDIRECTORY", rootDirectory);
+        return env;
+    }
+
+    /** An S3 client of this server, to look into buckets as the tests' own eyes. */
+    public software.amazon.awssdk.services.s3.S3Client client() {
+        return software.amazon.awssdk.services.s3.S3Client.builder().region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .endpointOverride(endpoint()).forcePathStyle(true)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build();
+    }
+
     @Override
     public void close() throws Exception {
         try {

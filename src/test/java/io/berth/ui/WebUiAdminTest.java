@@ -50,7 +50,7 @@ class WebUiAdminTest {
             d.findElement(By.id("new-password")).sendKeys("carol-password-1");
             browser.screenshots("admin-users");
             d.findElement(By.cssSelector("form[action='/admin/users'] button")).click();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).startsWith("User created");
+            assertThat(browser.flash("User created")).startsWith("User created");
             assertThat(d.findElement(By.tagName("h1")).getText()).isEqualTo("carol");
             Http carol = new Http(server.url(), "carol", "carol-password-1");
             assertThat(carol.get("/api/v1/me").statusCode()).isEqualTo(200);
@@ -60,23 +60,23 @@ class WebUiAdminTest {
             Alert ask = d.switchTo().alert();
             assertThat(ask.getText()).startsWith("Disable carol?");
             ask.accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).startsWith("User disabled");
+            assertThat(browser.flash("User disabled")).startsWith("User disabled");
             assertThat(d.findElement(By.tagName("h1")).getText()).contains("disabled");
             assertThat(new Http(server.url(), "carol", "carol-password-1").get("/api/v1/me").statusCode()).isEqualTo(401);
             assertThat(web.page("/", carolsSession)).as("the disabled user's session ends").doesNotContain(">carol<");
             d.findElement(By.cssSelector("form[action='/admin/users/carol/disabled'] button")).click(); // enabling asks nothing
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("User enabled.");
+            assertThat(browser.flash("User enabled.")).isEqualTo("User enabled.");
             assertThat(new Http(server.url(), "carol", "carol-password-1").get("/api/v1/me").statusCode()).isEqualTo(200);
 
             d.findElement(By.id("password")).sendKeys("carol-password-2");
             d.findElement(By.cssSelector("form[action='/admin/users/carol/password'] button")).click();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Password changed.");
+            assertThat(browser.flash("Password changed.")).isEqualTo("Password changed.");
             assertThat(new Http(server.url(), "carol", "carol-password-1").get("/api/v1/me").statusCode()).isEqualTo(401);
             assertThat(new Http(server.url(), "carol", "carol-password-2").get("/api/v1/me").statusCode()).isEqualTo(200);
 
             d.findElement(By.cssSelector("form[action='/admin/users/carol/admin'] button")).click();
             d.switchTo().alert().accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("The user is now an admin.");
+            assertThat(browser.flash("The user is now an admin.")).isEqualTo("The user is now an admin.");
             assertThat(Http.json(server.http().get("/api/v1/users/carol")).path("admin").asBoolean()).isTrue();
             browser.screenshots("admin-user");
 
@@ -84,7 +84,7 @@ class WebUiAdminTest {
             ask = d.switchTo().alert();
             assertThat(ask.getText()).startsWith("Delete user carol");
             ask.accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("User carol deleted.");
+            assertThat(browser.flash("User carol deleted.")).isEqualTo("User carol deleted.");
             assertThat(d.findElement(By.cssSelector("main table")).getText()).contains("admin", "alice").doesNotContain("carol");
             assertThat(server.http().get("/api/v1/users/carol").statusCode()).isEqualTo(404);
 

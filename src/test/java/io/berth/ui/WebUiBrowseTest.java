@@ -75,7 +75,7 @@ class WebUiBrowseTest {
             d.get(server.url() + "/r/alice/app");
             d.findElement(By.cssSelector("form[action='/r/alice/app/tags/v2/delete'] button")).click();
             d.switchTo().alert().accept(); // the confirmation says what deleting frees
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Tag v2 deleted.");
+            assertThat(browser.flash("Tag v2 deleted.")).isEqualTo("Tag v2 deleted.");
             assertThat(server.http().get("/v2/alice/app/manifests/v2").statusCode()).isEqualTo(404);
             assertThat(server.http().get("/v2/alice/app/manifests/v1").statusCode()).isEqualTo(200);
             assertThat(browser.consoleLog()).noneMatch(e -> e.getMessage().contains("Content Security Policy"));

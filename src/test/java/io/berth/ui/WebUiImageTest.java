@@ -189,7 +189,7 @@ class WebUiImageTest {
             d.findElement(By.cssSelector("form[action$='/delete'] button")).click();
             d.switchTo().alert().accept();
             assertThat(d.getCurrentUrl()).endsWith("/r/alice/app?done=manifest");
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Manifest deleted, with its tags.");
+            assertThat(browser.flash("Manifest deleted, with its tags.")).isEqualTo("Manifest deleted, with its tags.");
         }
         assertThat(server.http().get("/v2/alice/app/manifests/" + doomed.digest()).statusCode()).isEqualTo(404);
         assertThat(server.http().get("/v2/alice/app/manifests/doomed").statusCode()).isEqualTo(404);

@@ -60,14 +60,14 @@ class WebUiNamespacesTest {
             assertThat(d.findElement(By.cssSelector("main table")).getText()).contains("alice", "crew", "owner");
             d.findElement(By.id("name")).sendKeys("team");
             d.findElement(By.cssSelector("form[method='post'][action='/namespaces'] button")).click();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Namespace created.");
+            assertThat(browser.flash("Namespace created.")).isEqualTo("Namespace created.");
             assertThat(d.findElement(By.tagName("h1")).getText()).startsWith("team").endsWith("private");
             new Http(server.url(), "alice", PASSWORD).pushImage("team/app", "v1", "{}".getBytes(), "team layer".getBytes());
 
             d.findElement(By.id("member-user")).sendKeys("bob");
             new Select(d.findElement(By.id("member-role"))).selectByValue("writer");
             d.findElement(By.cssSelector("form[action='/namespaces/team/members'] button.align-end")).click();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("bob's role is now writer.");
+            assertThat(browser.flash("bob's role is now writer.")).isEqualTo("bob's role is now writer.");
             assertThat(role("team", "bob")).isEqualTo("writer");
             assertThat(d.findElement(By.cssSelector("main table")).getText()).contains("team/app");
             browser.screenshots("namespace");
@@ -83,7 +83,7 @@ class WebUiNamespacesTest {
             Alert ask = d.switchTo().alert();
             assertThat(ask.getText()).contains("Make team public?", "without logging in");
             ask.accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).startsWith("The namespace is public");
+            assertThat(browser.flash("The namespace is public")).startsWith("The namespace is public");
             assertThat(Http.json(server.http().get("/api/v1/namespaces/team")).path("visibility").asText()).isEqualTo("public");
             assertThat(web.page("/namespaces", null)).contains("href=\"/namespaces/team\"");
             assertThat(web.page("/namespaces/team", null)).contains("/r/team/app").doesNotContain("Members");
@@ -91,14 +91,14 @@ class WebUiNamespacesTest {
 
             d.findElement(By.cssSelector("form[action='/namespaces/team/members/bob/remove'] button")).click();
             d.switchTo().alert().accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("bob is no longer a member.");
+            assertThat(browser.flash("bob is no longer a member.")).isEqualTo("bob is no longer a member.");
             assertThat(role("team", "bob")).isNull();
 
             d.findElement(By.cssSelector("form[action='/namespaces/team/delete'] button")).click();
             ask = d.switchTo().alert();
             assertThat(ask.getText()).isEqualTo("Delete namespace team and its repository? This cannot be undone.");
             ask.accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Namespace team deleted.");
+            assertThat(browser.flash("Namespace team deleted.")).isEqualTo("Namespace team deleted.");
             assertThat(server.http().get("/api/v1/namespaces/team").statusCode()).isEqualTo(404);
             assertThat(server.http().get("/v2/team/app/manifests/v1").statusCode()).isEqualTo(404);
             d.get(server.url() + "/namespaces");

@@ -80,7 +80,7 @@ class WebUiTokensTest {
             Alert ask = d.switchTo().alert();
             assertThat(ask.getText()).startsWith("Revoke token ci?");
             ask.accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Token revoked: it no longer logs in.");
+            assertThat(browser.flash("Token revoked: it no longer logs in.")).isEqualTo("Token revoked: it no longer logs in.");
             assertThat(d.findElement(By.cssSelector("main table")).getText()).contains("revoked");
             assertThat(d.findElements(By.cssSelector("form[action$='/revoke']"))).isEmpty();
             assertThat(token.get("/v2/tess/app/manifests/v1").statusCode()).isEqualTo(401);

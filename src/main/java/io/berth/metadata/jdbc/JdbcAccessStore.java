@@ -191,15 +191,7 @@ final class JdbcAccessStore implements AccessStore {
         return sql.write(c -> deleteNamespace(c, name, force));
     }
 
-    /** Tables whose rows belong to a repository, by their {@code repository} column. */
-    private static final List<String> REPOSITORY_TABLES = List.of("manifest_references", "tags", "manifests", "repository_blobs", "uploads");
-
-    /*
-     * The repositories rows go first: on PostgreSQL a push holds its repository row FOR KEY SHARE until it
-     * commits (JdbcMetadataStore.ensureRepository), so this waits for pushes in flight, and the deletes
-     * that follow see what they wrote; a push that starts later creates a new repository instead of
-     * linking into a deleted one.
-     */
+    /* Repositories go as JdbcMetadataStore.deleteRepositories deletes them (first, waiting for pushes in flight). */
     private static Deletion deleteNamespace(Connection c, String name, boolean force) throws SQLException {
         long repositories = repositoryCount(c, name);
         if (repositories == 0 && !exists(c, "SELECT 1 FROM namespaces WHERE name = ?", name)) {
@@ -208,10 +200,7 @@ final class JdbcAccessStore implements AccessStore {
         if (repositories > 0 && !force) {
             return new Deletion(DeleteOutcome.HOLDS_REPOSITORIES, repositories);
         }
-        update(c, "DELETE FROM repositories WHERE " + inNamespace("name"), namespaceArgs(name));
-        for (String table : REPOSITORY_TABLES) {
-            update(c, "DELETE FROM " + table + " WHERE " + inNamespace("repository"), namespaceArgs(name));
-        }
+        JdbcMetadataStore.deleteRepositories(c, JdbcAccessStore::inNamespace, namespaceArgs(name));
         update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
         JdbcLifecycleStore.deleteRules(c, name);
         dropTokenGrants(c, name);

@@ -62,6 +62,11 @@ public final class JdbcMetadataStore implements MetadataStore {
         return new JdbcWebhookStore(sql);
     }
 
+    /** The garbage collector's queries on the same database. */
+    public io.berth.metadata.GcStore gcStore() {
+        return new JdbcGcStore(sql);
+    }
+
     /** An embedded SQLite database in the given file (created and migrated as needed). */
     public static JdbcMetadataStore sqlite(Path file) {
         return sqlite(file, true);
@@ -117,7 +122,67 @@ public final class JdbcMetadataStore implements MetadataStore {
         }
     }
 
+    @Override
+    public boolean deleteRepository(String repository) {
+        return sql.write(c -> deleteRepositories(c, column -> column + " = ?", repository) > 0);
+    }
+
+    /** Tables whose rows belong to a repository, by their {@code repository} column. */
+    private static final List<String> REPOSITORY_TABLES = List.of("manifest_references", "tags", "manifests", "repository_blobs", "uploads");
+
+    /**
+     * Deletes the repositories {@code where} selects (given a name column, the condition on it, taking
+     * {@code args}) and every row that belongs to them; returns how many repositories. The repositories rows
+     * go first: on PostgreSQL a push holds its repository row FOR KEY SHARE until it commits
+     * ({@link #ensureRepository}), so this waits for pushes in flight, and the deletes that follow see what
+     * they wrote; a push that starts later creates a new repository instead of linking into a deleted one.
+     * Blob rows stay: their bytes are garbage collection's.
+     */
+    static int deleteRepositories(Connection c, java.util.function.UnaryOperator<String> where, Object... args) throws SQLException {
+        int deleted = update(c, "DELETE FROM repositories WHERE " + where.apply("name"), args);
+        for (String table : REPOSITORY_TABLES) {
+            update(c, "DELETE FROM " + table + " WHERE " + where.apply("repository"), args);
+        }
+        return deleted;
+    }
+
     // --- blobs ------------------------------------------------------------------------------
+    //
+    // blobs.state: 'L' live, 'P' placing (a writer moves bytes into place), 'D' deleting (the outbox; deleter
+    // set while a collector deletes the bytes). Every statement here that depends on a blob's state writes or
+    // locks its row first, so on PostgreSQL it waits for a collector holding the row and then sees what the
+    // collector committed; the collector takes rows FOR UPDATE SKIP LOCKED and so never waits for a writer.
+
+    @Override
+    public Placement reserveBlob(String repository, Digest digest, long size, String uploadId) {
+        String d = digest.toString();
+        return sql.write(c -> {
+            long now = System.currentTimeMillis();
+            // Queued bytes (D, not claimed by a collector) become this writer's to replace: the outbox never
+            // deletes a P row. A collector's claim (deleter set) is waited out by the caller.
+            update(c, "INSERT INTO blobs (digest, size, created_at, last_seen_at, state, state_at) VALUES (?, ?, ?, ?, 'P', ?) "
+                    + "ON CONFLICT (digest) DO UPDATE SET "
+                    + "state = CASE WHEN blobs.state = 'D' AND blobs.deleter IS NULL THEN 'P' ELSE blobs.state END, "
+                    + "state_at = CASE WHEN blobs.state = 'L' OR blobs.deleter IS NOT NULL THEN blobs.state_at ELSE excluded.state_at END",
+                    d, size, now, now, now);
+            String state = one(c, rs -> rs.getString(1), "SELECT state FROM blobs WHERE digest = ?", d).orElseThrow();
+            switch (state) {
+                case "L" -> {
+                    ensureRepository(c, repository, now);
+                    update(c, "UPDATE blobs SET last_seen_at = ? WHERE digest = ?", now, d);
+                    addLink(c, repository, d, now);
+                    endUpload(c, uploadId);
+                    return Placement.LINKED;
+                }
+                case "P" -> {
+                    return Placement.PLACE;
+                }
+                default -> {
+                    return Placement.BUSY;
+                }
+            }
+        });
+    }
 
     @Override
     public void linkBlob(String repository, Digest digest, long size) {
@@ -131,35 +196,128 @@ public final class JdbcMetadataStore implements MetadataStore {
     public void linkUploadedBlob(String repository, Digest digest, long size, String uploadId) {
         sql.write(c -> {
             link(c, repository, digest, size);
-            update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
+            endUpload(c, uploadId);
             return null;
         });
+    }
+
+    private static void endUpload(Connection c, String uploadId) throws SQLException {
+        if (uploadId != null) {
+            update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
+        }
     }
 
     private void link(Connection c, String repository, Digest digest, long size) throws SQLException {
         long now = System.currentTimeMillis();
         ensureRepository(c, repository, now);
-        update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                digest.toString(), size, now);
-        update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) "
-                + "ON CONFLICT (repository, digest) DO NOTHING", repository, digest.toString(), now);
+        String d = digest.toString();
+        int stored = update(c, "INSERT INTO blobs (digest, size, created_at, last_seen_at, state, state_at) VALUES (?, ?, ?, ?, 'L', ?) "
+                + "ON CONFLICT (digest) DO UPDATE SET state = 'L', last_seen_at = excluded.last_seen_at, "
+                + "state_at = CASE WHEN blobs.state = 'L' THEN blobs.state_at ELSE excluded.state_at END "
+                + "WHERE blobs.deleter IS NULL", d, size, now, now, now);
+        if (stored == 0) {
+            throw new io.berth.metadata.MetadataUnavailableException("blob " + d + " is being deleted by garbage collection; try again", null);
+        }
+        addLink(c, repository, d, now);
+    }
+
+    /** A link told to a client now: fresh, and no longer condemned. */
+    private static void addLink(Connection c, String repository, String digest, long now) throws SQLException {
+        update(c, "INSERT INTO repository_blobs (repository, digest, created_at, last_seen_at) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (repository, digest) DO UPDATE SET last_seen_at = excluded.last_seen_at, condemned_at = NULL",
+                repository, digest, now, now);
+    }
+
+    @Override
+    public OptionalLong linkStoredBlob(String repository, Digest digest) {
+        String d = digest.toString();
+        return sql.write(c -> {
+            long now = System.currentTimeMillis();
+            if (!touchStoredBlob(c, d, now)) {
+                return OptionalLong.empty();
+            }
+            ensureRepository(c, repository, now);
+            addLink(c, repository, d, now);
+            return optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", d);
+        });
+    }
+
+    @Override
+    public OptionalLong mountBlob(String repository, Digest digest, String from) {
+        String d = digest.toString();
+        return sql.write(c -> {
+            long now = System.currentTimeMillis();
+            // the blob row first, then the source link held until the mount commits: a collector skips both
+            if (!touchStoredBlob(c, d, now)
+                    || !exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + db.dialect.forShare, from, d)) {
+                return OptionalLong.empty();
+            }
+            ensureRepository(c, repository, now);
+            addLink(c, repository, d, now);
+            return optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", d);
+        });
+    }
+
+    /** Marks a live blob as just linked, holding its row (on PostgreSQL) until the transaction ends; false when it is not live. */
+    private static boolean touchStoredBlob(Connection c, String digest, long now) throws SQLException {
+        return update(c, "UPDATE blobs SET last_seen_at = ? WHERE digest = ? AND state = 'L'", now, digest) > 0;
+    }
+
+    /** A link as a read finds it: its blob's size, and whether a collector has condemned it. */
+    private record Linked(long size, boolean condemned) {
     }
 
     @Override
     public OptionalLong linkedBlobSize(String repository, Digest digest) {
-        return sql.read(c -> optionalLong(c, "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
-                + "WHERE rb.repository = ? AND rb.digest = ?", repository, digest.toString()));
+        Optional<Linked> linked = sql.read(c -> one(c, rs -> new Linked(rs.getLong(1), rs.getObject(2) != null),
+                "SELECT b.size, rb.condemned_at FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+                        + "WHERE rb.repository = ? AND rb.digest = ? AND b.state = 'L'", repository, digest.toString()));
+        if (linked.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        return linked.get().condemned() ? rescue(repository, digest) : OptionalLong.of(linked.get().size());
+    }
+
+    /**
+     * A client is about to be told that a condemned link exists: take it back from the collector first (the
+     * update waits for a collector holding the row), or answer that it is gone.
+     */
+    private OptionalLong rescue(String repository, Digest digest) {
+        String d = digest.toString();
+        return sql.write(c -> {
+            if (update(c, "UPDATE repository_blobs SET condemned_at = NULL, last_seen_at = ? WHERE repository = ? AND digest = ?",
+                    System.currentTimeMillis(), repository, d) == 0) {
+                return OptionalLong.empty();
+            }
+            return optionalLong(c, "SELECT size FROM blobs WHERE digest = ? AND state = 'L'", d);
+        });
     }
 
     @Override
     public OptionalLong blobSize(Digest digest) {
-        return sql.read(c -> optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", digest.toString()));
+        return sql.read(c -> optionalLong(c, "SELECT size FROM blobs WHERE digest = ? AND state = 'L'", digest.toString()));
     }
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest) {
         return sql.write(c -> update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
                 repository, digest.toString()) > 0);
+    }
+
+    @Override
+    public void recordBlobsSeen(Collection<Link> links, long when) {
+        if (links.isEmpty()) {
+            return;
+        }
+        // In (repository, digest) order, the order in which a manifest push holds its links, so two can never wait for each other.
+        List<Link> sorted = new ArrayList<>(links);
+        sorted.sort(java.util.Comparator.comparing(Link::repository).thenComparing(l -> l.digest().toString()));
+        List<Object[]> rows = new ArrayList<>(sorted.size());
+        for (Link l : sorted) {
+            rows.add(new Object[]{when, l.repository(), l.digest().toString(), when});
+        }
+        sql.write(c -> Sql.batch(c, "UPDATE repository_blobs SET last_seen_at = ?, condemned_at = NULL "
+                + "WHERE repository = ? AND digest = ? AND (last_seen_at < ? OR condemned_at IS NOT NULL)", rows));
     }
 
     // --- manifests and tags -----------------------------------------------------------------
@@ -269,15 +427,23 @@ public final class JdbcMetadataStore implements MetadataStore {
         if (digests.isEmpty()) {
             return missing;
         }
+        // Checked (and on PostgreSQL held) in digest order, the order in which the batched "seen" updates take
+        // link rows, so the two never wait for each other; reported in the manifest's order.
+        Set<String> absent = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (Digest d : new LinkedHashSet<>(digests)) {
+            for (String d : new java.util.TreeSet<>(digests.stream().map(Digest::toString).toList())) {
                 ps.setString(1, repository);
-                ps.setString(2, d.toString());
+                ps.setString(2, d);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
-                        missing.add(d);
+                        absent.add(d);
                     }
                 }
+            }
+        }
+        for (Digest d : new LinkedHashSet<>(digests)) {
+            if (absent.contains(d.toString())) {
+                missing.add(d);
             }
         }
         return missing;
@@ -334,6 +500,18 @@ public final class JdbcMetadataStore implements MetadataStore {
             }
             return removeManifest(c, repository, d);
         });
+    }
+
+    /**
+     * Deletes a manifest with its tags and references, bumping the tag version when a tag went; true when it
+     * existed. For garbage collection's policies, which delete only untagged manifests and referrers (which
+     * immutable tags do not hold).
+     */
+    static boolean deleteManifest(Connection c, String repository, String digest) throws SQLException {
+        if (update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, digest) > 0) {
+            bumpTagVersion(c, repository);
+        }
+        return removeManifest(c, repository, digest);
     }
 
     /** Deletes a manifest row and its references (its tags are the caller's); true when it existed. */

@@ -162,7 +162,7 @@ final class JdbcWebhookStore implements WebhookStore {
                 q.append(" AND destination NOT IN (").append(placeholders(busy.size())).append(')');
                 args.addAll(busy);
             }
-            q.append(" ORDER BY id LIMIT ?").append(sql.dialect().skipLocked);
+            q.append(" ORDER BY id LIMIT ?").append(sql.dialect().forUpdateSkipLocked);
             args.add(limit);
             Map<String, Integer> taken = new HashMap<>();
             List<Claimed> claimed = new ArrayList<>();

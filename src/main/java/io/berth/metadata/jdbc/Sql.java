@@ -59,22 +59,31 @@ final class Sql {
                 throw unavailable(e);
             }
         }
-        try (Connection c = db.writer.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = db.writer.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly(c);
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                if (!DEADLOCK.equals(e.getSQLState()) || attempt == DEADLOCK_ATTEMPTS) {
+                    throw unavailable(e);
+                }
+                // PostgreSQL chose this transaction to break a lock cycle and rolled it back: run it again
             }
-        } catch (SQLException e) {
-            throw unavailable(e);
         }
     }
+
+    /** PostgreSQL's deadlock_detected: the transaction was rolled back whole, so running it again is safe. */
+    private static final String DEADLOCK = "40P01";
+    private static final int DEADLOCK_ATTEMPTS = 3;
 
     static void rollbackQuietly(Connection c) {
         try {
@@ -105,6 +114,22 @@ final class Sql {
     static int update(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, args)) {
             return ps.executeUpdate();
+        }
+    }
+
+    /** Runs one statement per row of arguments as a JDBC batch; returns the update count of each. */
+    static int[] batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return new int[0];
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Object[] args : rows) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setObject(i + 1, args[i]);
+                }
+                ps.addBatch();
+            }
+            return ps.executeBatch();
         }
     }
 

@@ -243,6 +243,24 @@ public final class FilesystemDriver implements StorageDriver {
         }
     }
 
+    /** Each file, then its directory if that is left empty (a blob's directory goes with its data). */
+    @Override
+    public void deleteObjects(java.util.Collection<String> paths) {
+        for (String path : paths) {
+            Path p = resolve(path);
+            try {
+                Files.deleteIfExists(p);
+                if (!p.getParent().equals(root)) {
+                    Files.deleteIfExists(p.getParent());
+                }
+            } catch (DirectoryNotEmptyException | NoSuchFileException kept) {
+                // the directory holds something else, or is gone already
+            } catch (IOException e) {
+                throw failure("delete", path, e);
+            }
+        }
+    }
+
     @Override
     public void delete(String path) {
         if (StoragePaths.directory(path).isEmpty()) {

@@ -405,6 +405,49 @@ public final class S3Driver implements StorageDriver {
         }
     }
 
+    /** DeleteObjects, 1,000 keys a request. */
+    @Override
+    public void deleteObjects(java.util.Collection<String> paths) {
+        List<ObjectIdentifier> batch = new ArrayList<>(DELETE_BATCH);
+        try {
+            for (String path : paths) {
+                batch.add(ObjectIdentifier.builder().key(key(path)).build());
+                if (batch.size() == DELETE_BATCH) {
+                    deleteBatch(batch);
+                }
+            }
+            deleteBatch(batch);
+        } catch (SdkException e) {
+            throw failure("delete", paths.size() + " objects", e);
+        }
+    }
+
+    /** Multipart uploads under the directory, with their parts' total size and the time of the latest part. */
+    @Override
+    public List<OpenWrite> openWrites(String prefix) {
+        String under = keys.children(prefix);
+        List<OpenWrite> out = new ArrayList<>();
+        try {
+            for (MultipartUpload u : s3.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(under)).uploads()) {
+                long size = 0;
+                java.time.Instant last = u.initiated();
+                for (software.amazon.awssdk.services.s3.model.Part p
+                        : s3.listPartsPaginator(r -> r.bucket(bucket).key(u.key()).uploadId(u.uploadId())).parts()) {
+                    size += p.size();
+                    last = p.lastModified().isAfter(last) ? p.lastModified() : last;
+                }
+                out.add(new OpenWrite(keys.pathOf(u.key()), size, last));
+            }
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) { // NoSuchUpload: finished while we looked
+                throw failure("list uploads", prefix, e);
+            }
+        } catch (SdkException e) {
+            throw failure("list uploads", prefix, e);
+        }
+        return out;
+    }
+
     private void deleteBatch(List<ObjectIdentifier> batch) {
         if (batch.isEmpty()) {
             return;

@@ -7,9 +7,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -39,20 +36,9 @@ class RegistryOnS3Test {
     @BeforeAll
     void startS3() throws Exception {
         s3 = S3ProxyServer.start(BUCKET);
-        client = S3Client.builder().region(Region.US_EAST_1).endpointOverride(s3.endpoint()).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
-                .build();
+        client = s3.client();
         dataDir = Files.createTempDirectory("berth-s3-e2e-");
-        env = new HashMap<>();
-        env.put("REGISTRY_STORAGE", "s3");
-        env.put("REGISTRY_STORAGE_S3_BUCKET", BUCKET);
-        env.put("REGISTRY_STORAGE_S3_REGION", "us-east-1");
-        env.put("REGISTRY_STORAGE_S3_REGIONENDPOINT", s3.endpoint().toString());
-        env.put("REGISTRY_STORAGE_S3_FORCEPATHSTYLE", "true");
-        env.put("REGISTRY_STORAGE_S3_ACCESSKEY", S3ProxyServer.ACCESS_KEY);
-        env.put("REGISTRY_STORAGE_S3_SECRETKEY", S3ProxyServer.SECRET_KEY);
-        env.put("REGISTRY_STORAGE_S3_ROOTDIRECTORY", "/berth-root");
+        env = s3.registrySettings(BUCKET, "/berth-root");
         env.put("REGISTRY_STORAGE_S3_CHUNKSIZE", String.valueOf(5 * 1024 * 1024));
     }
 

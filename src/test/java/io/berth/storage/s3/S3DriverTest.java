@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -64,6 +65,39 @@ class S3DriverTest extends StorageDriverContract {
         assertThat(s3().uploadsOf(s3().key(path("up2")), true)).hasSize(1);
         driver.delete(path("up2"));
         assertThat(s3().uploadsOf(s3().key(path("up2")), true)).isEmpty();
+    }
+
+    /** More than DeleteObjects takes in one request. */
+    @Test
+    void deletesMoreObjectsThanOneRequestTakes() throws Exception {
+        List<String> paths = new java.util.ArrayList<>();
+        try (java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(16)) {
+            for (int i = 0; i < 1_001; i++) {
+                String p = path("many/" + i + "/data");
+                paths.add(p);
+                threads.submit(() -> driver.putContent(p, bytes("x")));
+            }
+        }
+        assertThat(s3().s3.listObjectsV2Paginator(r -> r.bucket("berth").prefix(s3().key(path("many")))).contents()).hasSize(1_001);
+        driver.deleteObjects(paths);
+        assertThat(s3().s3.listObjectsV2Paginator(r -> r.bucket("berth").prefix(s3().key(path("many")))).contents()).isEmpty();
+    }
+
+    @Test
+    void openWritesAreTheMultipartUploadsAndDeletingTheirDirectoryAbortsThem() {
+        try (StorageWriter w = driver.writer(path("open/one/data"), true)) {
+            w.write(ByteBuffer.wrap(randomBytes(3, 1000)));
+        }
+        driver.putContent(path("open/two/data"), bytes("committed: an object, not an open write"));
+        List<StorageDriver.OpenWrite> open = driver.openWrites(path("open"));
+        assertThat(open).singleElement().satisfies(w -> {
+            assertThat(w.path()).isEqualTo(path("open/one/data"));
+            assertThat(w.size()).isEqualTo(1000);
+            assertThat(w.lastActivity()).isAfter(java.time.Instant.now().minusSeconds(60));
+        });
+        assertThat(driver.openWrites(path("elsewhere"))).isEmpty();
+        driver.delete(path("open/one"));
+        assertThat(driver.openWrites(path("open"))).isEmpty();
     }
 
     @Test
