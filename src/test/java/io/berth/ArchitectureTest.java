@@ -38,7 +38,8 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.oci..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.http..",
-                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..")
+                        "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..",
+                        "io.berth.storage..")
                 .check(berth);
     }
 
@@ -48,7 +49,8 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.events")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
-                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.storage..", "org.eclipse.jetty..")
+                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..", "io.berth.storage..",
+                        "org.eclipse.jetty..")
                 .check(berth);
     }
 
@@ -57,13 +59,15 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.storage..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.http..", "io.berth.metadata..",
-                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
+                        "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..")
                 .check(berth);
     }
 
     @Test
     void theCoreKnowsNeitherHttpNorJdbc() {
-        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..")
+        // The usage statistics are core too: they read and write through UsageStore, which metadata.jdbc implements.
+        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..",
+                        "io.berth.stats..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "java.sql..", "io.berth.metadata.jdbc..",
                         "io.berth.http..", "io.berth.server..", "io.berth.cli..")
                 .check(berth);
@@ -91,13 +95,25 @@ class ArchitectureTest {
     }
 
     @Test
+    void theStatisticsListenToEventsAndNeverToTheCoreOrTheHandlers() {
+        // Counted from what clients did (events) and from the counters the metadata store keeps: the core never
+        // calls the statistics, and the statistics never drive the registry.
+        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.proxy..", "io.berth.auth..", "io.berth.events..")
+                .should().dependOnClassesThat().resideInAPackage("io.berth.stats..")
+                .check(berth);
+        noClasses().that().resideInAPackage("io.berth.stats..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.berth.registry..", "io.berth.proxy..", "io.berth.storage..")
+                .check(berth);
+    }
+
+    @Test
     void onlyTheAssemblyKnowsEveryPart() {
         // cli → server → http → (auth, registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
         noClasses().that().resideOutsideOfPackages("io.berth.cli..", "io.berth.server..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.berth.server..", "io.berth.cli..")
                 .check(berth);
         noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
-                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..")
+                        "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.stats..")
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }

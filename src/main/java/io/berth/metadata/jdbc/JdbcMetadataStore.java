@@ -11,6 +11,7 @@ import io.berth.oci.ManifestRecord;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
 import io.berth.oci.Digest;
+import io.berth.stats.Counter;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -43,6 +44,11 @@ public final class JdbcMetadataStore implements MetadataStore {
     /** The access store (users, namespaces, tokens, audit) on the same database. */
     public io.berth.auth.AccessStore accessStore() {
         return new JdbcAccessStore(sql);
+    }
+
+    /** The usage statistics (counters kept by this store's writes, daily activity, last pulls) on the same database. */
+    public io.berth.stats.UsageStore usageStore() {
+        return new JdbcUsageStore(sql);
     }
 
     /** An embedded SQLite database in the given file (created and migrated as needed). */
@@ -91,10 +97,11 @@ public final class JdbcMetadataStore implements MetadataStore {
      * (JdbcAccessStore) waits for it rather than leaving its rows behind; KEY SHARE, unlike SHARE, lets
      * concurrent pushes still bump tag_version without deadlocking. SQLite has one writer anyway.
      */
-    private void ensureRepository(Connection c, String repository, long now) throws SQLException {
+    private void ensureRepository(Connection c, String repository, long now, UsageDelta delta) throws SQLException {
         long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
-        update(c, "INSERT INTO repositories (name, created_at, tag_version) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                repository, now, tagVersion);
+        delta.add(repository, Counter.REPOSITORIES, update(c,
+                "INSERT INTO repositories (name, created_at, tag_version) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                repository, now, tagVersion));
         if (db.dialect == Dialect.POSTGRESQL) {
             exists(c, "SELECT 1 FROM repositories WHERE name = ? FOR KEY SHARE", repository);
         }
@@ -104,28 +111,33 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void linkBlob(String repository, Digest digest, long size) {
-        sql.write(c -> {
-            link(c, repository, digest, size);
+        UsageDelta.write(sql, (c, delta) -> {
+            link(c, repository, digest, size, delta);
             return null;
         });
     }
 
     @Override
     public void linkUploadedBlob(String repository, Digest digest, long size, String uploadId) {
-        sql.write(c -> {
-            link(c, repository, digest, size);
+        UsageDelta.write(sql, (c, delta) -> {
+            link(c, repository, digest, size, delta);
             update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
             return null;
         });
     }
 
-    private void link(Connection c, String repository, Digest digest, long size) throws SQLException {
+    private void link(Connection c, String repository, Digest digest, long size, UsageDelta delta) throws SQLException {
         long now = System.currentTimeMillis();
-        ensureRepository(c, repository, now);
-        update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                digest.toString(), size, now);
-        update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) "
-                + "ON CONFLICT (repository, digest) DO NOTHING", repository, digest.toString(), now);
+        ensureRepository(c, repository, now, delta);
+        if (update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                digest.toString(), size, now) > 0) {
+            delta.registry(Counter.BLOBS, 1);
+            delta.registry(Counter.BLOB_BYTES, size);
+        }
+        if (update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) "
+                + "ON CONFLICT (repository, digest) DO NOTHING", repository, digest.toString(), now) > 0) {
+            delta.blobLinked(c, repository, digest);
+        }
     }
 
     @Override
@@ -141,8 +153,13 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest) {
-        return sql.write(c -> update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
-                repository, digest.toString()) > 0);
+        return UsageDelta.write(sql, (c, delta) -> {
+            if (update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest.toString()) == 0) {
+                return false;
+            }
+            delta.blobUnlinked(c, repository, digest);
+            return true;
+        });
     }
 
     // --- manifests and tags -----------------------------------------------------------------
@@ -168,11 +185,11 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     private void storeManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children, boolean verify) {
-        sql.write(c -> {
+        UsageDelta.write(sql, (c, delta) -> {
             if (verify) {
                 checkReferences(c, m.repository(), blobs, children);
             }
-            ensureRepository(c, m.repository(), m.createdMillis());
+            ensureRepository(c, m.repository(), m.createdMillis(), delta);
             if (verify) {
                 update(c, "UPDATE repositories SET pushed = TRUE WHERE name = ? AND NOT pushed", m.repository());
             }
@@ -186,15 +203,24 @@ public final class JdbcMetadataStore implements MetadataStore {
             if (inserted > 0) {
                 insertReferences(c, m.repository(), digest, blobs, "b");
                 insertReferences(c, m.repository(), digest, children, "m");
+                delta.manifest(m.repository(), m.mediaType(), m.artifactType(), m.size(), 1);
             }
             if (tag != null) {
-                update(c, "INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?) "
-                                + "ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at",
-                        m.repository(), tag, digest, m.createdMillis());
+                setTag(c, m.repository(), tag, digest, m.createdMillis(), delta);
                 bumpTagVersion(c, m.repository());
             }
             return null;
         });
+    }
+
+    /** Points the tag at the digest; a new tag is counted (an insert that found the tag there changes nothing, then it moves). */
+    private static void setTag(Connection c, String repository, String tag, String digest, long when, UsageDelta delta) throws SQLException {
+        if (update(c, "INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, name) DO NOTHING",
+                repository, tag, digest, when) > 0) {
+            delta.add(repository, Counter.TAGS, 1);
+        } else {
+            update(c, "UPDATE tags SET digest = ?, updated_at = ? WHERE repository = ? AND name = ?", digest, when, repository, tag);
+        }
     }
 
     private void checkReferences(Connection c, String repository, Collection<Digest> blobs, Collection<Digest> children)
@@ -263,21 +289,26 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public boolean deleteManifest(String repository, Digest digest) {
         String d = digest.toString();
-        return sql.write(c -> {
-            if (update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, d) > 0) {
+        return UsageDelta.write(sql, (c, delta) -> {
+            List<String> tags = strings(c, "DELETE FROM tags WHERE repository = ? AND digest = ? RETURNING name", repository, d);
+            if (!tags.isEmpty()) {
                 bumpTagVersion(c, repository);
+                delta.add(repository, Counter.TAGS, -tags.size());
+                UsageDelta.forgetTagPulls(c, repository, tags);
             }
             update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, d);
-            return update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, d) > 0;
+            return delta.manifestDeleted(c, repository, d);
         });
     }
 
     @Override
     public boolean deleteTag(String repository, String tag) {
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             boolean deleted = update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0;
             if (deleted) {
                 bumpTagVersion(c, repository);
+                delta.add(repository, Counter.TAGS, -1);
+                UsageDelta.forgetTagPulls(c, repository, List.of(tag));
             }
             return deleted;
         });
