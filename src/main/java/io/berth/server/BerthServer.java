@@ -18,6 +18,8 @@ import io.berth.proxy.ProxyRegistry;
 import io.berth.registry.LocalRegistry;
 import io.berth.registry.OutageBoundary;
 import io.berth.registry.Registry;
+import io.berth.stats.UsageMetrics;
+import io.berth.stats.UsageStatistics;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.factory.StorageConfig;
 import io.berth.storage.factory.StorageDrivers;
@@ -66,6 +68,8 @@ public final class BerthServer implements AutoCloseable {
     private final DataDirectoryLock lock;
     private final ScheduledExecutorService maintenance;
     private final AccessService access;
+    /** Usage statistics: read from the counters the metadata store keeps; its sink counts pushes and pulls. */
+    private final UsageStatistics usage;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -97,8 +101,10 @@ public final class BerthServer implements AutoCloseable {
         this.registry = new OutageBoundary(core);
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
+        this.usage = UsageStatistics.start(metadata.usageStore(), Clock.systemUTC());
+        metrics.prometheus().register(new UsageMetrics(usage));
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
-        EventSink events = EventSink.fanOut(List.of());
+        EventSink events = EventSink.fanOut(List.of(usage.sink()));
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -343,6 +349,11 @@ public final class BerthServer implements AutoCloseable {
         return localRegistry.purgeUploads(maxAge);
     }
 
+    /** The usage statistics (for GET /api/v1/stats; tests flush its sink). */
+    public UsageStatistics usage() {
+        return usage;
+    }
+
     /** The metadata store the registry runs on. */
     public MetadataStore metadata() {
         return metadata;
@@ -363,6 +374,7 @@ public final class BerthServer implements AutoCloseable {
         if (access != null) {
             access.close();
         }
+        usage.close(); // after the requests drained: their pulls are counted, then written
         metadata.close();
         storage.close();
         if (lock != null) {
