@@ -40,6 +40,11 @@ final class UserCommand {
      * directory, the default ./data would otherwise be a fresh, empty registry nobody serves.
      */
     JdbcMetadataStore open() {
+        return open(config, create);
+    }
+
+    /** {@link #open()} for any command that works on the server's metadata (berth user, berth stats). */
+    static JdbcMetadataStore open(Path config, boolean create) {
         BerthConfig cfg = BerthConfig.from(Settings.load(config, System.getenv()));
         if (cfg.databaseUrl() != null) {
             System.err.println("berth: using the database of berth.database.url (BERTH_DATABASE_URL)");

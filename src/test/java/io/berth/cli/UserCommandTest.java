@@ -5,11 +5,7 @@ import io.berth.testing.Http;
 import io.berth.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,38 +19,18 @@ class UserCommandTest {
     Path dir;
 
     private String run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new Main()).execute(args);
-            assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return Cli.run(args);
     }
 
     /** Runs a command expected to fail; returns what it printed on standard error. */
     private String runFailing(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new Main()).execute(args);
-            assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isNotZero();
-        } finally {
-            System.setErr(saved);
-        }
-        return err.toString(StandardCharsets.UTF_8);
+        return Cli.runFailing(args);
     }
 
     @Test
     void namesThatAreTakenAreRefusedAndRemovingAUserTakesTheirRepositoriesOnlyWhenForced() throws Exception {
-        Path config = dir.resolve("berth.yml");
         Path data = dir.resolve("data");
-        Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
-        String c = "--config=" + config;
+        String c = Cli.configOption(dir, data);
         try (TestServer server = TestServer.start(data, Map.of())) {
             Http admin = server.http();
             assertThat(admin.method("POST", "/api/v1/namespaces", "{\"name\":\"team\"}".getBytes()).statusCode()).isEqualTo(201);
@@ -85,10 +61,8 @@ class UserCommandTest {
 
     @Test
     void addListPasswdDisableRemoveAndImport() throws Exception {
-        Path config = dir.resolve("berth.yml");
         Path data = dir.resolve("data");
-        Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
-        String c = "--config=" + config;
+        String c = Cli.configOption(dir, data);
 
         assertThat(run("user", "add", "bob", "--password", "first-pw", "--create", c)).contains("created user bob");
         assertThat(run("user", "add", "root2", "--admin", "--password", "pw2", c)).contains("(admin)");
