@@ -29,6 +29,7 @@ public final class UsageMetrics implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         Snapshot s;
+        long began = System.nanoTime();
         try {
             s = statistics.snapshot();
         } catch (RuntimeException e) {
@@ -37,6 +38,8 @@ public final class UsageMetrics implements MultiCollector {
         }
         Snapshot.Totals t = s.totals();
         List<MetricSnapshot> out = new ArrayList<>();
+        out.add(gauge("berth_stats_snapshot_seconds", "Time the usage statistics of this scrape took to read (a few small queries of the counters)",
+                (System.nanoTime() - began) / 1e9));
         out.add(gauge("berth_stats_repositories", "Repositories", t.repositories()));
         out.add(byKind("berth_stats_manifests", "Manifests (images), by kind: image, index, artifact", t.images(), Labels.EMPTY));
         out.add(gauge("berth_stats_tags", "Tags", t.tags()));
@@ -71,7 +74,7 @@ public final class UsageMetrics implements MultiCollector {
 
     @Override
     public List<String> getPrometheusNames() {
-        return List.of("berth_stats_repositories", "berth_stats_manifests", "berth_stats_tags", "berth_stats_users", "berth_stats_namespaces",
+        return List.of("berth_stats_snapshot_seconds", "berth_stats_repositories", "berth_stats_manifests", "berth_stats_tags", "berth_stats_users", "berth_stats_namespaces",
                 "berth_stats_permission_grants", "berth_stats_api_tokens", "berth_stats_storage_bytes", "berth_stats_dedup_ratio",
                 "berth_stats_pushes", "berth_stats_pulls", "berth_stats_namespace_repositories", "berth_stats_namespace_tags",
                 "berth_stats_namespace_manifests", "berth_stats_namespace_storage_bytes");

@@ -63,7 +63,8 @@ final class UsageRecorder implements EventSink {
         final LongAdder pulls = new LongAdder();
     }
 
-    private record PullKey(String repository, String reference) {
+    /** A repository and a {@link io.berth.oci.Digest} (manifests) or a tag name: no string built per pull. */
+    private record PullKey(String repository, Object reference) {
     }
 
     @Override
@@ -82,7 +83,7 @@ final class UsageRecorder implements EventSink {
         day.registry.pulls.increment();
         ns.pulls.increment();
         if (e.digest() != null) {
-            pulled(manifestPulls, new PullKey(e.repository(), e.digest().toString()), at);
+            pulled(manifestPulls, new PullKey(e.repository(), e.digest()), at);
         }
         if (e.tag() != null) {
             pulled(tagPulls, new PullKey(e.repository(), e.tag()), at);
@@ -173,7 +174,7 @@ final class UsageRecorder implements EventSink {
         for (Map.Entry<PullKey, Long> e : pulls.entrySet()) {
             PullKey k = e.getKey();
             Long at = e.getValue();
-            out.add(new UsageStore.Pull(k.repository(), k.reference(), at));
+            out.add(new UsageStore.Pull(k.repository(), k.reference().toString(), at));
             forget.add(() -> pulls.remove(k, at)); // unless a later pull replaced it meanwhile
         }
         return out;
