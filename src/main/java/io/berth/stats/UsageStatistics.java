@@ -20,6 +20,7 @@ import java.util.function.Predicate;
  * {@link #FLUSH_INTERVAL} and by {@link #close}. Stopped with the server after its requests drained.
  */
 public final class UsageStatistics implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UsageStatistics.class);
     /** Days of pushes and pulls in a snapshot. */
     public static final int DAYS = 30;
     /** How often what the sink counted is written; a crash loses at most about this much of it. */
@@ -41,7 +42,13 @@ public final class UsageStatistics implements AutoCloseable {
         }) : null;
         if (flusher != null) {
             long every = FLUSH_INTERVAL.toMillis();
-            flusher.scheduleWithFixedDelay(recorder::flush, every, every, TimeUnit.MILLISECONDS);
+            flusher.scheduleWithFixedDelay(() -> {
+                try {
+                    recorder.flush();
+                } catch (RuntimeException e) { // flush logs the database's failures; anything else must not stop the schedule
+                    LOG.warn("usage statistics: flush failed", e);
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
         }
     }
 
