@@ -17,6 +17,9 @@ public interface UsageStore {
     /** The registry's counters and those of every namespace that has any (a few rows; no scan). */
     Stored counters();
 
+    /** One namespace's counters (zero when it has none): its unique bytes, as quotas count them, are {@link Counts#uniqueBytes()}. */
+    Counts namespace(String namespace);
+
     /** Counters as stored: the registry's, and each namespace's by name (byte order). */
     record Stored(Counts registry, Map<String, Counts> namespaces) {
     }

@@ -9,6 +9,7 @@ import io.berth.auth.TokenScope;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.oci.Digest;
 import io.berth.stats.Counter;
+import io.berth.stats.Counts;
 import io.berth.stats.UsageStore;
 import io.berth.testing.UsageRecount;
 import org.junit.jupiter.api.AfterEach;
@@ -523,6 +524,10 @@ public abstract class MetadataStoreContract {
         assertThat(store.unlinkBlob("team/app", layer)).isFalse();
         assertCountersMatchARecount("deletes and unlinks");
         assertThat(usage().counters().namespaces().get("team").get(Counter.BLOBS)).isEqualTo(3); // config, shared, uploaded
+        assertThat(usage().namespace("team")).isEqualTo(usage().counters().namespaces().get("team"));
+        assertThat(usage().namespace("team").uniqueBytes()).isEqualTo(6 + 100 + 7 + helm.size() + signature.size() + index.size()
+                + manifest("team/web", "web", null, null).size());
+        assertThat(usage().namespace("nobody")).isEqualTo(Counts.ZERO);
 
         assertThat(access.deleteUser("bob", true).outcome()).isEqualTo(AccessStore.DeleteOutcome.DELETED);
         assertCountersMatchARecount("a user deleted with their namespace");

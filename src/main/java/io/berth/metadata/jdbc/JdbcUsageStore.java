@@ -36,7 +36,7 @@ final class JdbcUsageStore implements UsageStore {
         for (Counter c : Counter.values()) {
             s.append(", SUM(").append(c.column()).append(')');
         }
-        SUMS = s.append(" FROM usage_counters GROUP BY scope").toString();
+        SUMS = s.append(" FROM usage_counters").toString();
     }
 
     private final Sql sql;
@@ -50,26 +50,34 @@ final class JdbcUsageStore implements UsageStore {
         return sql.read(JdbcUsageStore::counters);
     }
 
+    @Override
+    public Counts namespace(String namespace) {
+        return sql.read(c -> {
+            Map<String, Counts> sums = sums(c, " WHERE scope = ? GROUP BY scope", namespace);
+            return sums.getOrDefault(namespace, Counts.ZERO);
+        });
+    }
+
     /** The shard rows summed per scope: a row per shard that ever counted (at most SHARDS per scope). */
     private static Stored counters(Connection c) throws SQLException {
-        Counts registry = Counts.ZERO;
-        Map<String, Counts> namespaces = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement(SUMS); ResultSet rs = ps.executeQuery()) {
+        Map<String, Counts> namespaces = sums(c, " GROUP BY scope");
+        Counts registry = namespaces.remove(UsageDelta.REGISTRY);
+        namespaces.values().removeIf(Counts::isZero); // a namespace that was deleted leaves rows of zeros until reconcile
+        return new Stored(registry == null ? Counts.ZERO : registry, namespaces);
+    }
+
+    private static Map<String, Counts> sums(Connection c, String where, Object... args) throws SQLException {
+        Map<String, Counts> out = new TreeMap<>();
+        try (PreparedStatement ps = Sql.prepare(c, SUMS + where, args); ResultSet rs = ps.executeQuery()) {
             long[] v = new long[Counter.values().length];
             while (rs.next()) {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = rs.getLong(i + 2);
                 }
-                Counts counts = Counts.of(v);
-                String scope = rs.getString(1);
-                if (UsageDelta.REGISTRY.equals(scope)) {
-                    registry = counts;
-                } else if (!counts.isZero()) { // a namespace that was deleted leaves rows of zeros until reconcile
-                    namespaces.put(scope, counts);
-                }
+                out.put(rs.getString(1), Counts.of(v));
             }
         }
-        return new Stored(registry, namespaces);
+        return out;
     }
 
     @Override
