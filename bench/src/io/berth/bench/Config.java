@@ -28,6 +28,8 @@ final class Config {
     int tagCount;
     int listSamples;
     int[] catalogCounts;
+    /** Manifests the stats workload adds before timing the statistics. */
+    int statsManifests;
     int walkReps;
     Path jar;
     String java;
@@ -43,6 +45,7 @@ final class Config {
         Config c = new Config();
         String reps = null;
         String listSamples = null;
+        String statsManifests = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> c.quick = true;
@@ -56,9 +59,11 @@ final class Config {
                 case "--berth-opts" -> c.berthOpts = args[++i];
                 case "--list-samples" -> listSamples = args[++i];
                 case "--berth-auth" -> c.berthAuth = args[++i];
+                case "--stats-manifests" -> statsManifests = args[++i];
                 case "-h", "--help" -> {
                     System.out.println("usage: Bench --jar target/berth.jar [--quick] [--reps N] "
-                            + "[--only push,pull,manifest,small,mput,tags,catalog] [--berth-auth none|basic|bearer] [--out FILE] [--keep]");
+                            + "[--only push,pull,manifest,small,mput,tags,catalog,stats] [--stats-manifests N] [--berth-auth none|basic|bearer] "
+                            + "[--out FILE] [--keep]");
                     System.exit(0);
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -86,6 +91,7 @@ final class Config {
             c.tagCount = 300;
             c.listSamples = 10;
             c.catalogCounts = new int[]{50, 200, 1000};
+            c.statsManifests = 2000;
             c.walkReps = 1;
         } else {
             c.reps = 3;
@@ -99,6 +105,7 @@ final class Config {
             c.tagCount = 5000;
             c.listSamples = 100;
             c.catalogCounts = new int[]{500, 2000, 20000};
+            c.statsManifests = 100_000;
             c.walkReps = 3;
         }
         if (reps != null) {
@@ -107,8 +114,11 @@ final class Config {
         if (listSamples != null) {
             c.listSamples = Integer.parseInt(listSamples);
         }
+        if (statsManifests != null) {
+            c.statsManifests = Integer.parseInt(statsManifests);
+        }
         if (c.only.isEmpty()) {
-            c.only.addAll(List.of("push", "pull", "manifest", "small", "mput", "tags", "catalog"));
+            c.only.addAll(List.of("push", "pull", "manifest", "small", "mput", "tags", "catalog", "stats"));
         }
         return c;
     }

@@ -370,4 +370,108 @@ final class Workloads {
             }
         }
     }
+
+    // --- 8. usage statistics ------------------------------------------------------------------
+
+    /**
+     * Berth only (distribution has no statistics). {@code GET /metrics} reads one statistics snapshot from
+     * the counters for its usage gauges and says how long that read took ({@code berth_stats_snapshot_seconds},
+     * timed in the server around {@code UsageStatistics.snapshot()}); both are measured before and after
+     * {@code statsManifests} more manifests (distinct, each under a new tag, in 100 repositories of 10
+     * namespaces, pushed by 16 connections), and {@code GET /api/v1/stats} when the server answers it. Flat
+     * from the few manifests of the earlier workloads to 100,000 more: counted with each write, never scanned.
+     */
+    void stats() throws Exception {
+        int n = cfg.statsManifests;
+        String count = String.format(Locale.ROOT, "%,d", n);
+        figure("stats.fill", "stats: filling " + count + " manifests (PUT, new tags, 16 workers)", "puts/s", Kind.ABSOLUTE, Double.NaN, "");
+        figure("stats.snapshot.before", "statistics snapshot, before the fill (p50, in the server)", "ms", Kind.ABSOLUTE, Double.NaN, "");
+        figure("stats.snapshot", "statistics snapshot with " + count + " more manifests (p50, in the server)", "ms", Kind.ABSOLUTE, 10,
+                "Berth ≤ 10 ms");
+        figure("stats.snapshot.p99", "  p99", "ms", Kind.ABSOLUTE, Double.NaN, "");
+        figure("stats.metrics.before", "GET /metrics (all metrics, the usage gauges included), before the fill (p50)", "ms", Kind.ABSOLUTE,
+                Double.NaN, "");
+        figure("stats.metrics", "GET /metrics with " + count + " more manifests (p50)", "ms", Kind.ABSOLUTE, Double.NaN, "");
+        figure("stats.api", "GET /api/v1/stats with " + count + " more manifests (p50)", "ms", Kind.ABSOLUTE, 10, "Berth ≤ 10 ms");
+        log("workload: usage statistics (setup: " + count + " manifests)");
+        int samples = Math.max(20, cfg.listSamples);
+        scrapes("stats.metrics.before", "stats.snapshot.before", 3 * samples, samples);
+
+        String seed = "stats/seed";
+        seedImage(berth, seed);
+        String[] repos = new String[100];
+        try (Conn c = new Conn(berth.address)) {
+            for (int r = 0; r < repos.length; r++) {
+                repos[r] = String.format(Locale.ROOT, "stats%d/app%02d", r % 10, r);
+                mount(c, berth, repos[r], seed, config.digest);
+                mount(c, berth, repos[r], seed, layer.digest);
+            }
+        }
+        record("stats.fill", berth, counted(berth, 16, n, 1, (c, w, i) -> {
+            putManifest(c, berth, repos[i % repos.length], "t" + i, manifestJson(true, config, layer, "stats-" + i), OCI_MANIFEST);
+            return true;
+        }));
+        sync();
+        try (Conn c = new Conn(berth.address)) {
+            c.exchange(Conn.request("GET", "/metrics", berth, -1), null, false, true);
+            double images = sample(c.body, "berth_stats_manifests{kind=\"image\"}");
+            log(String.format(Locale.ROOT, "  berth counts %,.0f image manifests", images));
+            if (images < n) {
+                throw new IllegalStateException("berth counts " + images + " image manifests, fewer than the " + n + " pushed");
+            }
+        }
+        for (int rep = 0; rep < cfg.reps; rep++) {
+            scrapes("stats.metrics", "stats.snapshot", rep == 0 ? 3 * samples : 10, samples);
+        }
+        ByteBuffer api = Conn.request("GET", "/api/v1/stats", berth, -1);
+        int status;
+        try (Conn c = new Conn(berth.address)) {
+            status = c.exchange(api, null, false, true);
+        }
+        if (status != 200) {
+            report.notes.add("GET /api/v1/stats answered " + status + " (not served by this build); /metrics reads the same snapshot.");
+            return;
+        }
+        for (int rep = 0; rep < cfg.reps; rep++) {
+            record("stats.api", berth, sequential(berth, rep == 0 ? 3 * samples : 10, samples, 30,
+                    (c, w, i) -> c.exchange(api, null, false, true) == 200));
+        }
+    }
+
+    /** {@code samples} scrapes of /metrics: their latency, and the snapshot times the server reported in them. */
+    private void scrapes(String latencyKey, String snapshotKey, int warmup, int samples) throws Exception {
+        ByteBuffer metrics = Conn.request("GET", "/metrics", berth, -1);
+        List<Double> snapshots = new ArrayList<>();
+        Run r = sequential(berth, warmup, samples, 30, (c, w, i) -> {
+            if (c.exchange(metrics, null, false, true) != 200) {
+                return false;
+            }
+            double seconds = sample(c.body, "berth_stats_snapshot_seconds");
+            if (seconds < 0) {
+                return false;
+            }
+            snapshots.add(seconds * 1000);
+            return true;
+        });
+        record(latencyKey, berth, r);
+        List<Double> measured = snapshots.subList(Math.max(0, snapshots.size() - samples), snapshots.size()).stream().sorted().toList();
+        double p50 = measured.isEmpty() ? Double.NaN : measured.get(measured.size() / 2);
+        double p99 = measured.isEmpty() ? Double.NaN : measured.get(Math.min(measured.size() - 1, (int) Math.ceil(0.99 * measured.size()) - 1));
+        record(snapshotKey, berth, new Run(p50, Double.NaN, Double.NaN, r.errors(), p50, p99, measured.size() + " scrapes"));
+        if (report.figures.containsKey(snapshotKey + ".p99")) {
+            record(snapshotKey + ".p99", berth, new Run(p99, Double.NaN, Double.NaN, 0, p50, p99, null));
+        }
+    }
+
+    /** The value of one sample line of a Prometheus text exposition, or -1. */
+    private static double sample(byte[] body, String series) {
+        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        int at = text.indexOf("\n" + series + " ");
+        if (at < 0) {
+            return -1;
+        }
+        int start = at + series.length() + 2;
+        int end = text.indexOf('\n', start);
+        return Double.parseDouble(text.substring(start, end < 0 ? text.length() : end).trim());
+    }
 }

@@ -38,7 +38,7 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.oci..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
-                        "io.berth.http..", "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
+                        "io.berth.http..", "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..",
                         "io.berth.storage..", "io.berth.webhooks..")
                 .check(berth);
     }
@@ -50,7 +50,7 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.lifecycle..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
-                        "io.berth.http..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
+                        "io.berth.http..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..",
                         "io.berth.storage..", "org.eclipse.jetty..", "java.sql..", "com.zaxxer..")
                 .check(berth);
     }
@@ -61,7 +61,7 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.events")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..",
-                        "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..",
+                        "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..",
                         "io.berth.storage..", "io.berth.webhooks..", "org.eclipse.jetty..")
                 .check(berth);
     }
@@ -88,8 +88,9 @@ class ArchitectureTest {
 
     @Test
     void theCoreKnowsNeitherHttpNorJdbc() {
+        // The usage statistics are core too: they read and write through UsageStore, which metadata.jdbc implements.
         noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.oci..", "io.berth.metadata", "io.berth.proxy..",
-                        "io.berth.lifecycle..", "io.berth.gc..")
+                        "io.berth.lifecycle..", "io.berth.gc..", "io.berth.stats..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "java.sql..", "io.berth.metadata.jdbc..",
                         "io.berth.http..", "io.berth.server..", "io.berth.cli..")
                 .check(berth);
@@ -151,6 +152,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void theStatisticsListenToEventsAndNeverToTheCoreOrTheHandlers() {
+        // Counted from what clients did (events) and from the counters the metadata store keeps: the core never
+        // calls the statistics, and the statistics never drive the registry.
+        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.proxy..", "io.berth.auth..", "io.berth.events..")
+                .should().dependOnClassesThat().resideInAPackage("io.berth.stats..")
+                .check(berth);
+        noClasses().that().resideInAPackage("io.berth.stats..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.berth.registry..", "io.berth.proxy..", "io.berth.storage..")
+                .check(berth);
+    }
+
+    @Test
     void onlyTheAssemblyKnowsEveryPart() {
         // cli → server → http → auth → (registry, proxy) → (storage, metadata) → oci: nothing below reaches up.
         noClasses().that().resideOutsideOfPackages("io.berth.cli..", "io.berth.server..")
@@ -158,7 +171,7 @@ class ArchitectureTest {
                 .check(berth);
         noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
                         "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.lifecycle..", "io.berth.webhooks..",
-                        "io.berth.gc..")
+                        "io.berth.gc..", "io.berth.stats..")
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code berth} command: {@code berth serve} runs the registry; {@code berth --help} lists the rest. */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Berth: a private container image registry (OCI Distribution 1.1 / Docker Registry v2).",
-        subcommands = {ServeCommand.class, UserCommand.class, GcCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, UserCommand.class, GcCommand.class, StatsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

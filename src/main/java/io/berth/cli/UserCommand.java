@@ -55,6 +55,11 @@ final class UserCommand {
         return openMetadata(cfg, create);
     }
 
+    /** {@link #open} for any command that works on the server's metadata (berth stats), from its --config. */
+    static JdbcMetadataStore open(Path config, boolean create) {
+        return openMetadata(BerthConfig.from(Settings.load(config, System.getenv())), create);
+    }
+
     /** The metadata store the server of {@code cfg} uses, as {@link #open} says (for {@code berth gc} too). */
     static JdbcMetadataStore openMetadata(BerthConfig cfg, boolean create) {
         if (cfg.databaseUrl() != null) {

@@ -67,6 +67,8 @@ public final class GarbageCollector implements AutoCloseable {
     private final GcSettings settings;
     private final Clock clock;
     private final Runnable flushSeen;
+    /** Run after every real collection: the usage counters' exact recount (what the sweep removed is counted there). */
+    private volatile Runnable afterRun = () -> { };
     private final String node;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile String phase;
@@ -276,10 +278,18 @@ public final class GarbageCollector implements AutoCloseable {
         }
     }
 
+    /** What to run after every collection that was not a dry run (BerthServer: the usage counters' reconcile). */
+    public void afterEachRun(Runnable hook) {
+        this.afterRun = hook;
+    }
+
     private GcResult execute(Run r) {
         try {
             try {
                 collect(r);
+                if (!r.dryRun) {
+                    afterRun.run();
+                }
             } catch (RuntimeException e) {
                 r.error("stopped in phase " + phase, e);
             }

@@ -15,6 +15,9 @@ public final class MediaTypes {
 
     public static final Set<String> MANIFESTS = Set.of(OCI_MANIFEST, DOCKER_MANIFEST);
     public static final Set<String> INDEXES = Set.of(OCI_INDEX, DOCKER_LIST);
+    /** The config media types of container images (OCI's and Docker's); any other config makes an artifact. */
+    public static final Set<String> IMAGE_CONFIGS = Set.of("application/vnd.oci.image.config.v1+json",
+            "application/vnd.docker.container.image.v1+json");
 
     private MediaTypes() {
     }

@@ -14,6 +14,12 @@ public final class Names {
     private Names() {
     }
 
+    /** The namespace a repository is in: its first path segment (a one-segment name is its own namespace). */
+    public static String namespaceOf(String repository) {
+        int slash = repository.indexOf('/');
+        return slash < 0 ? repository : repository.substring(0, slash);
+    }
+
     public static String checkRepository(String name) {
         if (name == null || name.isEmpty()) {
             throw new RegistryException(ErrorCode.NAME_INVALID, "repository name is empty");

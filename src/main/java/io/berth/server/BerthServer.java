@@ -23,6 +23,8 @@ import io.berth.proxy.ProxyRegistry;
 import io.berth.registry.LocalRegistry;
 import io.berth.registry.OutageBoundary;
 import io.berth.registry.Registry;
+import io.berth.stats.UsageMetrics;
+import io.berth.stats.UsageStatistics;
 import io.berth.storage.StorageDriver;
 import io.berth.ui.WebUi;
 import io.berth.storage.factory.StorageConfig;
@@ -77,6 +79,8 @@ public final class BerthServer implements AutoCloseable {
     private final Retention retention;
     private final Webhooks webhooks;
     private final GarbageCollector gc;
+    /** Usage statistics: read from the counters the metadata store keeps; its sink counts pushes and pulls. */
+    private final UsageStatistics usage;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -107,16 +111,19 @@ public final class BerthServer implements AutoCloseable {
                 : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
         this.registry = new OutageBoundary(core);
         this.gc = new GarbageCollector(metadata, metadata.gcStore(), storage, config.gc(), Clock.systemUTC(), localRegistry::flushSeenBlobs);
+        // The collector's deletions are not counted one by one: the counters are recounted after each run.
+        gc.afterEachRun(() -> metadata.usageStore().reconcile());
 
         this.access = config.auth().enabled() ? startAccess(config) : null;
         LifecycleStore lifecycle = metadata.lifecycleStore();
         this.immutableTags = new ImmutableTags(lifecycle);
-        // Pull times come with the usage statistics' recorder: pass it here instead of NOT_RECORDED.
-        this.retention = new Retention(lifecycle, LastPulled.NOT_RECORDED, config.retention(), Clock.systemUTC());
+        this.usage = UsageStatistics.start(metadata.usageStore(), Clock.systemUTC());
+        metrics.prometheus().register(new UsageMetrics(usage));
+        this.retention = new Retention(lifecycle, lastPulled(metadata.usageStore()), config.retention(), Clock.systemUTC());
         this.webhooks = new Webhooks(metadata.webhookStore(), config.notifications(), config.webhooks(),
                 config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort(), metrics.prometheus());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
-        EventSink events = EventSink.fanOut(List.of(webhooks));
+        EventSink events = EventSink.fanOut(List.of(usage.sink(), webhooks));
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -386,6 +393,26 @@ public final class BerthServer implements AutoCloseable {
         }
     }
 
+    /** Retention's pull times, from the usage statistics' recorder (batched: a pull counts once its batch is written). */
+    private static LastPulled lastPulled(io.berth.stats.UsageStore store) {
+        return new LastPulled() {
+            @Override
+            public java.util.OptionalLong lastPulled(String repository, String tag) {
+                return store.tagLastPulled(repository, tag);
+            }
+
+            @Override
+            public java.util.Map<String, Long> tags(String repository) {
+                return store.tagPulls(repository);
+            }
+
+            @Override
+            public java.util.Map<io.berth.oci.Digest, Long> manifests(String repository) {
+                return store.manifestPulls(repository);
+            }
+        };
+    }
+
     /** Garbage collection: on demand, status and history (its schedule runs by itself). */
     public GarbageCollector garbageCollector() {
         return gc;
@@ -430,6 +457,11 @@ public final class BerthServer implements AutoCloseable {
         return webhooks;
     }
 
+    /** The usage statistics (for GET /api/v1/stats; tests flush its sink). */
+    public UsageStatistics usage() {
+        return usage;
+    }
+
     /** The metadata store the registry runs on. */
     public MetadataStore metadata() {
         return metadata;
@@ -454,6 +486,7 @@ public final class BerthServer implements AutoCloseable {
         if (access != null) {
             access.close();
         }
+        usage.close(); // after the requests drained: their pulls are counted, then written
         metadata.close();
         storage.close();
         if (lock != null) {

@@ -28,10 +28,8 @@ class UserCommandTest {
 
     @Test
     void namesThatAreTakenAreRefusedAndRemovingAUserTakesTheirRepositoriesOnlyWhenForced() throws Exception {
-        Path config = dir.resolve("berth.yml");
         Path data = dir.resolve("data");
-        Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
-        String c = "--config=" + config;
+        String c = Cli.configOption(dir, data);
         try (TestServer server = TestServer.start(data, Map.of())) {
             Http admin = server.http();
             assertThat(admin.method("POST", "/api/v1/namespaces", "{\"name\":\"team\"}".getBytes()).statusCode()).isEqualTo(201);
@@ -62,10 +60,8 @@ class UserCommandTest {
 
     @Test
     void addListPasswdDisableRemoveAndImport() throws Exception {
-        Path config = dir.resolve("berth.yml");
         Path data = dir.resolve("data");
-        Files.writeString(config, "storage:\n  filesystem:\n    rootdirectory: " + data + "\n");
-        String c = "--config=" + config;
+        String c = Cli.configOption(dir, data);
 
         assertThat(run("user", "add", "bob", "--password", "first-pw", "--create", c)).contains("created user bob");
         assertThat(run("user", "add", "root2", "--admin", "--password", "pw2", c)).contains("(admin)");

@@ -8,6 +8,10 @@ import io.berth.auth.Role;
 import io.berth.auth.TokenScope;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.oci.Digest;
+import io.berth.stats.Counter;
+import io.berth.stats.Counts;
+import io.berth.stats.UsageStore;
+import io.berth.testing.UsageRecount;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +41,9 @@ public abstract class MetadataStoreContract {
 
     /** A store on a fresh, empty database. */
     protected abstract MetadataStore openStore() throws Exception;
+
+    /** The JDBC URL of the database {@link #openStore()} opened, for reading its rows directly. */
+    protected abstract String jdbcUrl();
 
     /** Drops what {@link #openStore()} created, after the store is closed. */
     protected void dropStore() throws Exception {
@@ -814,6 +821,180 @@ public abstract class MetadataStoreContract {
         assertThat(browser().freedBy("team/app", index.digest())).isEmpty();
         assertThat(browser().freedBy("team/app", blob("no such manifest"))).isEmpty();
         assertThat(browser().childContent("team/app", image.digest())).isEmpty();
+    }
+
+    // --- usage counters ---------------------------------------------------------------------
+
+    private UsageStore usage() {
+        return ((JdbcMetadataStore) store).usageStore();
+    }
+
+    private void assertCountersMatchARecount(String after) {
+        assertThat(usage().counters()).as("counters after %s", after).isEqualTo(UsageRecount.of(jdbcUrl()));
+    }
+
+    @Test
+    void usageCountersEqualARecountOfTheRowsAfterEveryKindOfWrite() {
+        AccessStore access = access();
+        assertCountersMatchARecount("nothing");
+        access.createUser("alice", "hash", false);
+        access.createUser("bob", "hash", true);
+        access.createNamespace("team", false, "alice");
+        access.setMember("team", "bob", Role.WRITER);
+        access.setMember("team", "bob", Role.READER); // a changed role is no new grant
+        access.createNamespace("empty", true, null);
+        access.createToken(token("t1", "alice", "ci", List.of(new TokenScope("team", EnumSet.of(Action.PULL)))));
+        assertCountersMatchARecount("users, namespaces, grants, tokens");
+
+        Digest config = blob("config");
+        Digest layer = blob("layer");
+        Digest shared = blob("shared");
+        store.linkBlob("team/app", config, 6);
+        store.linkBlob("team/app", layer, 5);
+        store.linkBlob("team/app", layer, 5); // again: nothing changes
+        store.linkBlob("team/app", shared, 100);
+        store.linkBlob("team/web", shared, 100); // a mount: the namespace holds it once
+        store.linkBlob("bob/tool", shared, 100);
+        store.linkBlob("loose", layer, 5); // a repository outside any namespace row
+        store.createUpload("u1", "team/app", Instant.now());
+        store.linkUploadedBlob("team/app", blob("uploaded"), 7, "u1");
+        assertCountersMatchARecount("links and mounts");
+
+        ManifestRecord image = manifest("team/app", "image", "application/vnd.oci.image.config.v1+json", null);
+        store.putManifest(image, "v1", List.of(config, layer), List.of());
+        store.putManifest(image, "v1", List.of(config, layer), List.of()); // the same push again
+        store.putManifest(image, "latest", List.of(config, layer), List.of());
+        ManifestRecord helm = manifest("team/app", "chart", "application/vnd.cncf.helm.config.v1+json", null);
+        store.putManifest(helm, "chart", List.of(config), List.of());
+        ManifestRecord signature = manifest("team/app", "sig", "application/vnd.dev.cosign.artifact.sig.v1+json", image.digest());
+        store.putManifest(signature, null, List.of(), List.of());
+        byte[] indexJson = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}")
+                .getBytes(StandardCharsets.UTF_8);
+        ManifestRecord index = new ManifestRecord("team/app", Digest.sha256(indexJson), "application/vnd.oci.image.index.v1+json",
+                indexJson, null, null, null, 1L);
+        store.putManifest(index, "multi", List.of(), List.of(image.digest()));
+        store.putManifest(index, "latest", List.of(), List.of(image.digest())); // a tag moves
+        store.putManifest(manifest("team/web", "web", null, null), "v1", List.of(shared), List.of());
+        store.putCachedManifest(manifest("cache/library/alpine", "alpine", null, null), "3", List.of(blob("not-here")), List.of());
+        assertCountersMatchARecount("manifests, tags and tag moves");
+
+        assertThat(store.deleteTag("team/app", "chart")).isTrue();
+        assertThat(store.deleteTag("team/app", "chart")).isFalse();
+        assertThat(store.deleteManifest("team/app", image.digest())).isTrue(); // with its tag v1
+        assertThat(store.deleteManifest("team/app", image.digest())).isFalse();
+        assertThat(store.unlinkBlob("team/web", shared)).isTrue(); // team/app still holds it
+        assertThat(store.unlinkBlob("team/app", layer)).isTrue();
+        assertThat(store.unlinkBlob("team/app", layer)).isFalse();
+        assertCountersMatchARecount("deletes and unlinks");
+        assertThat(usage().counters().namespaces().get("team").get(Counter.BLOBS)).isEqualTo(3); // config, shared, uploaded
+        assertThat(usage().namespace("team")).isEqualTo(usage().counters().namespaces().get("team"));
+        assertThat(usage().namespace("team").uniqueBytes()).isEqualTo(6 + 100 + 7 + helm.size() + signature.size() + index.size()
+                + manifest("team/web", "web", null, null).size());
+        assertThat(usage().namespace("nobody")).isEqualTo(Counts.ZERO);
+
+        assertThat(access.deleteUser("bob", true).outcome()).isEqualTo(AccessStore.DeleteOutcome.DELETED);
+        assertCountersMatchARecount("a user deleted with their namespace");
+        assertThat(access.removeMember("team", "bob")).isFalse();
+        assertThat(access.deleteNamespace("team", true).outcome()).isEqualTo(AccessStore.DeleteOutcome.DELETED);
+        assertThat(access.deleteNamespace("empty", false).outcome()).isEqualTo(AccessStore.DeleteOutcome.DELETED);
+        assertCountersMatchARecount("namespaces force-deleted");
+        assertThat(usage().counters().namespaces()).containsOnlyKeys("alice", "cache", "loose");
+
+        store.linkBlob("team/app", layer, 5); // a repository of the name again starts from nothing
+        assertCountersMatchARecount("a repository created again");
+    }
+
+    @Test
+    void reconcileSetsCorruptedCountersRightAndSaysWhich() throws Exception {
+        Digest layer = blob("layer");
+        store.linkBlob("team/app", layer, 5);
+        store.linkBlob("team/web", layer, 5);
+        store.putManifest(manifest("team/app", "m", null, null), "v1", List.of(layer), List.of());
+        access().createUser("alice", "hash", false);
+        UsageStore.Stored right = UsageRecount.of(jdbcUrl());
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl()); java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE usage_counters SET tags = tags + 7, users = 40 WHERE scope = ''");
+            st.executeUpdate("UPDATE namespace_blobs SET refs = 1"); // as if team/web's link were not counted
+            st.executeUpdate("INSERT INTO usage_counters (scope, shard, repositories) VALUES ('ghost', 3, 2)");
+        }
+        assertThat(usage().counters()).isNotEqualTo(right);
+
+        UsageStore.Reconciliation r = usage().reconcile();
+        assertThat(r.corrected()).containsExactly("", "ghost");
+        assertThat(r.after()).isEqualTo(right);
+        assertCountersMatchARecount("reconcile");
+        assertThat(usage().reconcile().corrected()).isEmpty();
+        // the blob references are right again: unlinking one of two keeps the blob in the namespace
+        store.unlinkBlob("team/web", layer);
+        assertCountersMatchARecount("an unlink after reconcile");
+        assertThat(usage().counters().namespaces().get("team").get(Counter.BLOBS)).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentWritesKeepTheCountersExact() throws Exception {
+        int threads = 8;
+        int rounds = 40;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int worker = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < rounds; i++) {
+                        String repo = "ns" + (i % 3) + "/r" + ((worker + i) % 4);
+                        Digest shared = blob("shared" + (i % 5));
+                        store.linkBlob(repo, shared, 10 + i % 5);
+                        store.linkBlob(repo, blob("own" + worker + "-" + i), 3);
+                        ManifestRecord m = manifest(repo, "m" + worker + "-" + i, null, null);
+                        try {
+                            store.putManifest(m, "t" + (i % 6), List.of(shared), List.of());
+                        } catch (MissingReferencesException unlinkedMeanwhile) {
+                            continue; // another writer unlinked the shared blob: refused, nothing written
+                        }
+                        if (i % 4 == 3) {
+                            store.deleteManifest(repo, m.digest());
+                            store.unlinkBlob(repo, shared);
+                        }
+                        if (i % 7 == 6) {
+                            store.deleteTag(repo, "t" + (i % 6));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertCountersMatchARecount("concurrent writers");
+        assertThat(usage().reconcile().corrected()).isEmpty();
+    }
+
+    @Test
+    void pullBatchesAddUpAndLastPulledOnlyMovesForward() {
+        Digest layer = blob("layer");
+        store.linkBlob("team/app", layer, 5);
+        ManifestRecord m = manifest("team/app", "m", null, null);
+        store.putManifest(m, "v1", List.of(layer), List.of());
+        long day = 20_000;
+        UsageStore u = usage();
+        u.record(List.of(new UsageStore.DayCount(day, "", 1, 3), new UsageStore.DayCount(day, "team", 1, 3)),
+                List.of(new UsageStore.Pull("team/app", m.digest().toString(), 2_000)), List.of(new UsageStore.Pull("team/app", "v1", 2_000)), 0);
+        u.record(List.of(new UsageStore.DayCount(day, "", 0, 2), new UsageStore.DayCount(day - 100, "", 5, 5)),
+                List.of(new UsageStore.Pull("team/app", m.digest().toString(), 1_000), // another node, behind: ignored
+                        new UsageStore.Pull("team/app", blob("gone").toString(), 3_000)), // deleted meanwhile: left out
+                List.of(new UsageStore.Pull("team/app", "v1", 5_000), new UsageStore.Pull("team/app", "nope", 5_000)), day - 50);
+        assertThat(u.daily(day - 200)).containsExactly(new UsageStore.DayCount(day, "", 1, 5), new UsageStore.DayCount(day, "team", 1, 3));
+        assertThat(u.manifestLastPulled("team/app", m.digest())).hasValue(2_000);
+        assertThat(u.manifestLastPulled("team/app", blob("gone"))).isEmpty();
+        assertThat(u.tagLastPulled("team/app", "v1")).hasValue(5_000);
+        assertThat(u.tagLastPulled("team/app", "nope")).isEmpty();
+        store.deleteTag("team/app", "v1");
+        assertThat(u.tagLastPulled("team/app", "v1")).as("a deleted tag's pulls go with it").isEmpty();
+        store.deleteManifest("team/app", m.digest());
+        assertThat(u.manifestLastPulled("team/app", m.digest())).isEmpty();
     }
 
     // --- helpers ----------------------------------------------------------------------------

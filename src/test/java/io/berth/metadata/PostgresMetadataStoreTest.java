@@ -31,6 +31,11 @@ class PostgresMetadataStoreTest extends MetadataStoreContract {
     }
 
     @Override
+    protected String jdbcUrl() {
+        return Postgres.jdbcUrl(database);
+    }
+
+    @Override
     protected void dropStore() {
         if (database != null) {
             Postgres.dropDatabase(database);

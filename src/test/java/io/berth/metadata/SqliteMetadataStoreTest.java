@@ -17,6 +17,11 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     }
 
     @Override
+    protected String jdbcUrl() {
+        return "jdbc:sqlite:" + dir.resolve("berth.db");
+    }
+
+    @Override
     protected void dropStore() throws Exception {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

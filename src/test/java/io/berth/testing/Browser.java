@@ -68,6 +68,17 @@ public final class Browser implements AutoCloseable {
     }
 
     /**
+     * Clicks what submits a form or follows a link, and waits until the page it was on is gone (a click does
+     * not always wait for the navigation it starts, and a loaded machine shows the old page a moment longer).
+     */
+    public void clickAndWait(org.openqa.selenium.By by) {
+        org.openqa.selenium.WebElement element = driver.findElement(by);
+        element.click();
+        new org.openqa.selenium.support.ui.WebDriverWait(driver, Duration.ofSeconds(15))
+                .until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(element));
+    }
+
+    /**
      * The page's one-line message once it starts with {@code expected} (after a form's POST and redirect,
      * which a confirmation dialog's accept does not wait for), or whatever it says after 15 s.
      */

@@ -44,12 +44,12 @@ class WebUiAdminTest {
         try (Browser browser = Browser.start()) {
             ChromeDriver d = browser.driver();
             web.logIn(d, "admin", TestServer.ADMIN_PASSWORD);
-            d.findElement(By.linkText("Administration")).click();
+            browser.clickAndWait(By.linkText("Administration"));
             assertThat(d.getCurrentUrl()).endsWith("/admin/users");
             d.findElement(By.id("new-name")).sendKeys("carol");
             d.findElement(By.id("new-password")).sendKeys("carol-password-1");
             browser.screenshots("admin-users");
-            d.findElement(By.cssSelector("form[action='/admin/users'] button")).click();
+            browser.clickAndWait(By.cssSelector("form[action='/admin/users'] button"));
             assertThat(browser.flash("User created")).startsWith("User created");
             assertThat(d.findElement(By.tagName("h1")).getText()).isEqualTo("carol");
             Http carol = new Http(server.url(), "carol", "carol-password-1");
@@ -64,12 +64,12 @@ class WebUiAdminTest {
             assertThat(d.findElement(By.tagName("h1")).getText()).contains("disabled");
             assertThat(new Http(server.url(), "carol", "carol-password-1").get("/api/v1/me").statusCode()).isEqualTo(401);
             assertThat(web.page("/", carolsSession)).as("the disabled user's session ends").doesNotContain(">carol<");
-            d.findElement(By.cssSelector("form[action='/admin/users/carol/disabled'] button")).click(); // enabling asks nothing
+            browser.clickAndWait(By.cssSelector("form[action='/admin/users/carol/disabled'] button")); // enabling asks nothing
             assertThat(browser.flash("User enabled.")).isEqualTo("User enabled.");
             assertThat(new Http(server.url(), "carol", "carol-password-1").get("/api/v1/me").statusCode()).isEqualTo(200);
 
             d.findElement(By.id("password")).sendKeys("carol-password-2");
-            d.findElement(By.cssSelector("form[action='/admin/users/carol/password'] button")).click();
+            browser.clickAndWait(By.cssSelector("form[action='/admin/users/carol/password'] button"));
             assertThat(browser.flash("Password changed.")).isEqualTo("Password changed.");
             assertThat(new Http(server.url(), "carol", "carol-password-1").get("/api/v1/me").statusCode()).isEqualTo(401);
             assertThat(new Http(server.url(), "carol", "carol-password-2").get("/api/v1/me").statusCode()).isEqualTo(200);
@@ -91,7 +91,7 @@ class WebUiAdminTest {
             d.get(server.url() + "/admin/audit?action=user.create");
             assertThat(d.findElement(By.cssSelector("main table")).getText()).contains("admin", "user.create", "carol", "alice");
             d.findElement(By.id("f-target")).sendKeys("carol");
-            d.findElement(By.cssSelector("form.filters button")).click();
+            browser.clickAndWait(By.cssSelector("form.filters button"));
             assertThat(d.findElements(By.cssSelector("main table tbody tr"))).hasSize(1);
             d.get(server.url() + "/admin/audit?target=carol");
             assertThat(d.findElement(By.cssSelector("main table")).getText())

@@ -61,7 +61,7 @@ class WebUiBrowseTest {
             logIn(d, "alice");
             d.get(server.url() + "/repositories");
             assertThat(d.findElement(By.linkText("alice/app")).isDisplayed()).isTrue();
-            d.findElement(By.linkText("alice/app")).click();
+            browser.clickAndWait(By.linkText("alice/app"));
             assertThat(d.findElement(By.tagName("h1")).getText()).isEqualTo("alice/app");
             assertThat(d.findElements(By.cssSelector("tbody tr"))).hasSize(3);
             WebElement copy = d.findElement(By.cssSelector("button[data-copy^='podman pull']"));
@@ -80,7 +80,7 @@ class WebUiBrowseTest {
             assertThat(server.http().get("/v2/alice/app/manifests/v1").statusCode()).isEqualTo(200);
             assertThat(browser.consoleLog()).noneMatch(e -> e.getMessage().contains("Content Security Policy"));
 
-            d.findElement(By.cssSelector("form[action='/logout'] button")).click();
+            browser.clickAndWait(By.cssSelector("form[action='/logout'] button"));
             d.get(server.url() + "/r/alice/app");
             assertThat(d.findElement(By.tagName("h1")).getText()).isEqualTo("Not found");
         }

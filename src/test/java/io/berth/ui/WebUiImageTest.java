@@ -89,7 +89,7 @@ class WebUiImageTest {
             ChromeDriver d = browser.driver();
             web.logIn(d, "alice", PASSWORD);
             d.get(server.url() + "/r/alice/app");
-            d.findElement(By.linkText("1.0")).click();
+            browser.clickAndWait(By.linkText("1.0"));
             assertThat(d.getCurrentUrl()).endsWith("/r/alice/app/m/" + v1.digest());
             String facts = d.findElement(By.cssSelector("main .panel dl")).getText();
             assertThat(facts).contains(v1.digest(), "OCI image", "application/vnd.oci.image.manifest.v1+json", "1.0", "stable");
@@ -142,7 +142,7 @@ class WebUiImageTest {
             d.get(server.url() + "/r/alice/app");
             d.findElement(By.id("compare-a")).sendKeys("1.0");
             d.findElement(By.id("compare-b")).sendKeys("2.0");
-            d.findElement(By.cssSelector("form.compare-form button")).click();
+            browser.clickAndWait(By.cssSelector("form.compare-form button"));
             assertThat(d.getCurrentUrl()).endsWith("/r/alice/app/compare?a=1.0&b=2.0");
             assertThat(d.findElement(By.cssSelector("tr.change.changed")).getText()).contains("Manifest");
             assertThat(change(d, "Environment", "VERSION")).isEqualTo("change changed");

@@ -59,14 +59,14 @@ class WebUiNamespacesTest {
             d.get(server.url() + "/namespaces");
             assertThat(d.findElement(By.cssSelector("main table")).getText()).contains("alice", "crew", "owner");
             d.findElement(By.id("name")).sendKeys("team");
-            d.findElement(By.cssSelector("form[method='post'][action='/namespaces'] button")).click();
+            browser.clickAndWait(By.cssSelector("form[method='post'][action='/namespaces'] button"));
             assertThat(browser.flash("Namespace created.")).isEqualTo("Namespace created.");
             assertThat(d.findElement(By.tagName("h1")).getText()).startsWith("team").endsWith("private");
             new Http(server.url(), "alice", PASSWORD).pushImage("team/app", "v1", "{}".getBytes(), "team layer".getBytes());
 
             d.findElement(By.id("member-user")).sendKeys("bob");
             new Select(d.findElement(By.id("member-role"))).selectByValue("writer");
-            d.findElement(By.cssSelector("form[action='/namespaces/team/members'] button.align-end")).click();
+            browser.clickAndWait(By.cssSelector("form[action='/namespaces/team/members'] button.align-end"));
             assertThat(browser.flash("bob's role is now writer.")).isEqualTo("bob's role is now writer.");
             assertThat(role("team", "bob")).isEqualTo("writer");
             assertThat(d.findElement(By.cssSelector("main table")).getText()).contains("team/app");
@@ -74,7 +74,7 @@ class WebUiNamespacesTest {
 
             // Change bob's role in his row, then see that nobody logged out can tell the namespace exists.
             new Select(d.findElement(By.cssSelector("select[aria-label='Role of bob']"))).selectByValue("reader");
-            d.findElement(By.xpath("//select[@aria-label='Role of bob']/following-sibling::button")).click();
+            browser.clickAndWait(By.xpath("//select[@aria-label='Role of bob']/following-sibling::button"));
             assertThat(role("team", "bob")).isEqualTo("reader");
             assertThat(web.page("/namespaces", null) + web.page("/repositories", null)).doesNotContain("href=\"/namespaces/team\"", "href=\"/r/team/");
             assertThat(web.get("/namespaces/team", null).statusCode()).isEqualTo(404);

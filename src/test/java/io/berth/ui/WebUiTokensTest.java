@@ -48,13 +48,13 @@ class WebUiTokensTest {
         try (Browser browser = Browser.start()) {
             ChromeDriver d = browser.driver();
             web.logIn(d, "tess", PASSWORD); // tess has no token but this one: the other tests make theirs as alice and bob
-            d.findElement(By.linkText("API tokens")).click();
+            browser.clickAndWait(By.linkText("API tokens"));
             assertThat(d.findElement(By.tagName("main")).getText()).contains("You have no API tokens yet.");
             d.findElement(By.id("token-name")).sendKeys("ci");
             d.findElement(By.cssSelector("input[aria-label='pull in tess']")).click();
             d.findElement(By.id("token-days")).sendKeys("30");
             browser.screenshots("tokens-form");
-            d.findElement(By.cssSelector("form[action='/tokens'] button[type=submit]")).click();
+            browser.clickAndWait(By.cssSelector("form[action='/tokens'] button[type=submit]"));
 
             assertThat(d.findElement(By.tagName("h1")).getText()).isEqualTo("Token ci created");
             String secret = d.findElement(By.id("secret")).getText();

@@ -7,6 +7,7 @@ import io.berth.auth.AccessStore;
 import io.berth.auth.Action;
 import io.berth.auth.Role;
 import io.berth.auth.TokenScope;
+import io.berth.stats.Counter;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,6 +24,7 @@ import java.util.Set;
 import static io.berth.metadata.jdbc.Sql.exists;
 import static io.berth.metadata.jdbc.Sql.list;
 import static io.berth.metadata.jdbc.Sql.one;
+import static io.berth.metadata.jdbc.Sql.strings;
 import static io.berth.metadata.jdbc.Sql.update;
 
 /** {@link AccessStore} on the registry's SQLite or PostgreSQL database. */
@@ -56,7 +58,7 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public boolean createUser(String name, String passwordHash, boolean admin) {
-        return sql.write(c -> !nameTaken(c, name) && insertUser(c, name, passwordHash, admin, false));
+        return UsageDelta.write(sql, (c, delta) -> !nameTaken(c, name) && insertUser(c, name, passwordHash, admin, false, delta));
     }
 
     /**
@@ -64,21 +66,33 @@ final class JdbcAccessStore implements AccessStore {
      * name (PostgreSQL runs such writers concurrently) makes this insert nothing and answer false: a
      * namespace created meanwhile is never given an owner here unless {@code ownNamespace} says it is theirs.
      */
-    private static boolean insertUser(Connection c, String name, String passwordHash, boolean admin, boolean ownNamespace)
-            throws SQLException {
+    private static boolean insertUser(Connection c, String name, String passwordHash, boolean admin, boolean ownNamespace,
+                                      UsageDelta delta) throws SQLException {
         long now = System.currentTimeMillis();
         if (update(c, "INSERT INTO users (name, password_hash, admin, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT (name) DO NOTHING", name, passwordHash, admin, false, now, now) == 0) {
             return false;
         }
-        if (update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, 'private', ?) ON CONFLICT (name) DO NOTHING",
-                name, now) == 0 && !ownNamespace) {
+        int namespaces = update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, 'private', ?) ON CONFLICT (name) DO NOTHING",
+                name, now);
+        if (namespaces == 0 && !ownNamespace) {
             c.rollback();
             return false;
         }
-        update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, 'owner') "
-                + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", name, name);
+        delta.registry(Counter.USERS, 1);
+        delta.registry(Counter.NAMESPACES, namespaces);
+        setRole(c, name, name, Role.OWNER, delta);
         return true;
+    }
+
+    /** Gives the user the role in the namespace; a new grant is counted (an insert that found one changes nothing, then it updates). */
+    private static void setRole(Connection c, String namespace, String username, Role role, UsageDelta delta) throws SQLException {
+        if (update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, ?) ON CONFLICT (namespace, username) DO NOTHING",
+                namespace, username, role.wire()) > 0) {
+            delta.member(namespace, 1);
+        } else {
+            update(c, "UPDATE namespace_members SET role = ? WHERE namespace = ? AND username = ?", role.wire(), namespace, username);
+        }
     }
 
     @Override
@@ -98,7 +112,7 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public Upsert upsertUserHash(String name, String passwordHash) {
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             if (exists(c, "SELECT 1 FROM users WHERE name = ?", name)) {
                 update(c, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?", passwordHash, System.currentTimeMillis(), name);
                 return Upsert.UPDATED;
@@ -107,7 +121,7 @@ final class JdbcAccessStore implements AccessStore {
             if (!owns && nameTaken(c, name)) {
                 return Upsert.REFUSED_NAMESPACE;
             }
-            return insertUser(c, name, passwordHash, false, owns) ? Upsert.CREATED : Upsert.REFUSED_NAMESPACE;
+            return insertUser(c, name, passwordHash, false, owns, delta) ? Upsert.CREATED : Upsert.REFUSED_NAMESPACE;
         });
     }
 
@@ -133,18 +147,20 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public Deletion deleteUser(String name, boolean force) {
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             if (!exists(c, "SELECT 1 FROM users WHERE name = ?", name)) {
                 return new Deletion(DeleteOutcome.NOT_FOUND, 0);
             }
-            Deletion personal = deleteNamespace(c, name, force);
+            Deletion personal = deleteNamespace(c, name, force, delta);
             if (personal.outcome() == DeleteOutcome.HOLDS_REPOSITORIES) {
                 return personal;
             }
-            update(c, "DELETE FROM namespace_members WHERE username = ?", name);
+            for (String namespace : strings(c, "DELETE FROM namespace_members WHERE username = ? RETURNING namespace", name)) {
+                delta.member(namespace, -1);
+            }
             // Rows, not revocations: a new account of this name must not list (or collide with) the old tokens.
-            update(c, "DELETE FROM api_tokens WHERE owner = ?", name);
-            update(c, "DELETE FROM users WHERE name = ?", name);
+            delta.registry(Counter.API_TOKENS, -update(c, "DELETE FROM api_tokens WHERE owner = ?", name));
+            delta.registry(Counter.USERS, -update(c, "DELETE FROM users WHERE name = ?", name));
             return new Deletion(DeleteOutcome.DELETED, personal.repositories());
         });
     }
@@ -168,14 +184,14 @@ final class JdbcAccessStore implements AccessStore {
     @Override
     public boolean createNamespace(String name, boolean isPublic, String owner) {
         long now = System.currentTimeMillis();
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             if (exists(c, "SELECT 1 FROM namespaces WHERE name = ?", name)) {
                 return false;
             }
             update(c, "INSERT INTO namespaces (name, visibility, created_at) VALUES (?, ?, ?)", name, isPublic ? "public" : "private", now);
+            delta.registry(Counter.NAMESPACES, 1);
             if (owner != null) {
-                update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, 'owner') "
-                        + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", name, owner);
+                setRole(c, name, owner, Role.OWNER, delta);
             }
             return true;
         });
@@ -188,11 +204,20 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public Deletion deleteNamespace(String name, boolean force) {
-        return sql.write(c -> deleteNamespace(c, name, force));
+        return UsageDelta.write(sql, (c, delta) -> deleteNamespace(c, name, force, delta));
     }
 
-    /* Repositories go as JdbcMetadataStore.deleteRepositories deletes them (first, waiting for pushes in flight). */
-    private static Deletion deleteNamespace(Connection c, String name, boolean force) throws SQLException {
+    /** Tables whose rows belong to a repository, by their {@code repository} column, that the counters do not count. */
+    private static final List<String> REPOSITORY_TABLES = List.of("manifest_references", "uploads", "manifest_pulls", "tag_pulls");
+
+    /*
+     * The repositories rows go first: on PostgreSQL a push holds its repository row FOR KEY SHARE until it
+     * commits (JdbcMetadataStore.ensureRepository), so this waits for pushes in flight, and the deletes
+     * that follow see what they wrote; a push that starts later creates a new repository instead of
+     * linking into a deleted one. The counters lose exactly what each delete removed (the namespace is the
+     * scope of every row here, so its counts and the registry's fall together).
+     */
+    private static Deletion deleteNamespace(Connection c, String name, boolean force, UsageDelta delta) throws SQLException {
         long repositories = repositoryCount(c, name);
         if (repositories == 0 && !exists(c, "SELECT 1 FROM namespaces WHERE name = ?", name)) {
             return new Deletion(DeleteOutcome.NOT_FOUND, 0);
@@ -200,12 +225,19 @@ final class JdbcAccessStore implements AccessStore {
         if (repositories > 0 && !force) {
             return new Deletion(DeleteOutcome.HOLDS_REPOSITORIES, repositories);
         }
-        JdbcMetadataStore.deleteRepositories(c, JdbcAccessStore::inNamespace, namespaceArgs(name));
-        update(c, "DELETE FROM namespace_members WHERE namespace = ?", name);
+        delta.add(name, Counter.REPOSITORIES, -update(c, "DELETE FROM repositories WHERE " + inNamespace("name"), namespaceArgs(name)));
+        delta.namespaceBlobsDeleted(c, name);
+        delta.add(name, Counter.BLOB_LINKS, -update(c, "DELETE FROM repository_blobs WHERE " + inNamespace("repository"), namespaceArgs(name)));
+        delta.manifestsDeleted(c, inNamespace("repository"), namespaceArgs(name));
+        delta.add(name, Counter.TAGS, -update(c, "DELETE FROM tags WHERE " + inNamespace("repository"), namespaceArgs(name)));
+        for (String table : REPOSITORY_TABLES) {
+            update(c, "DELETE FROM " + table + " WHERE " + inNamespace("repository"), namespaceArgs(name));
+        }
+        delta.member(name, -update(c, "DELETE FROM namespace_members WHERE namespace = ?", name));
         JdbcLifecycleStore.deleteRules(c, name);
         dropTokenGrants(c, name);
         JdbcWebhookStore.deleteNamespaceWebhooks(c, name);
-        update(c, "DELETE FROM namespaces WHERE name = ?", name);
+        delta.registry(Counter.NAMESPACES, -update(c, "DELETE FROM namespaces WHERE name = ?", name));
         return new Deletion(DeleteOutcome.DELETED, repositories);
     }
 
@@ -267,13 +299,19 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public void setMember(String namespace, String username, Role role) {
-        sql.write(c -> update(c, "INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, ?) "
-                + "ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role", namespace, username, role.wire()));
+        UsageDelta.write(sql, (c, delta) -> {
+            setRole(c, namespace, username, role, delta);
+            return null;
+        });
     }
 
     @Override
     public boolean removeMember(String namespace, String username) {
-        return sql.write(c -> update(c, "DELETE FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username) > 0);
+        return UsageDelta.write(sql, (c, delta) -> {
+            int removed = update(c, "DELETE FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username);
+            delta.member(namespace, -removed);
+            return removed > 0;
+        });
     }
 
     private static Namespace toNamespace(ResultSet rs) throws SQLException {
@@ -288,9 +326,12 @@ final class JdbcAccessStore implements AccessStore {
 
     @Override
     public void createToken(ApiToken t) {
-        sql.write(c -> update(c, "INSERT INTO api_tokens (" + TOKEN_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                t.id(), t.owner(), t.name(), t.secretHash(), scopesJson(t.scopes()), t.expiresAt(), t.lastUsedAt(),
-                t.createdAt(), t.revoked()));
+        UsageDelta.write(sql, (c, delta) -> {
+            delta.registry(Counter.API_TOKENS, update(c, "INSERT INTO api_tokens (" + TOKEN_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    t.id(), t.owner(), t.name(), t.secretHash(), scopesJson(t.scopes()), t.expiresAt(), t.lastUsedAt(),
+                    t.createdAt(), t.revoked()));
+            return null;
+        });
     }
 
     @Override

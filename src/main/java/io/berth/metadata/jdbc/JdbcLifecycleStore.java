@@ -220,6 +220,9 @@ final class JdbcLifecycleStore implements LifecycleStore {
                 return out;
             }));
         }
+        if (outcomes.contains(Outcome.DELETED)) {
+            new JdbcUsageStore(sql).reconcile(); // the usage counters, recounted once for the run's deletions
+        }
         return outcomes;
     }
 

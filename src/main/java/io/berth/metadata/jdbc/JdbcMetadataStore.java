@@ -13,6 +13,7 @@ import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
 import io.berth.metadata.RepositoryBrowser;
 import io.berth.oci.Digest;
+import io.berth.stats.Counter;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -67,6 +68,11 @@ public final class JdbcMetadataStore implements MetadataStore {
         return new JdbcGcStore(sql);
     }
 
+    /** The usage statistics (counters kept by this store's writes, daily activity, last pulls) on the same database. */
+    public io.berth.stats.UsageStore usageStore() {
+        return new JdbcUsageStore(sql);
+    }
+
     /** An embedded SQLite database in the given file (created and migrated as needed). */
     public static JdbcMetadataStore sqlite(Path file) {
         return sqlite(file, true);
@@ -113,10 +119,11 @@ public final class JdbcMetadataStore implements MetadataStore {
      * (JdbcAccessStore) waits for it rather than leaving its rows behind; KEY SHARE, unlike SHARE, lets
      * concurrent pushes still bump tag_version without deadlocking. SQLite has one writer anyway.
      */
-    private void ensureRepository(Connection c, String repository, long now) throws SQLException {
+    private void ensureRepository(Connection c, String repository, long now, UsageDelta delta) throws SQLException {
         long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
-        update(c, "INSERT INTO repositories (name, namespace, created_at, tag_version) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                repository, RepositoryBrowser.namespaceOf(repository), now, tagVersion);
+        delta.add(repository, Counter.REPOSITORIES, update(c,
+                "INSERT INTO repositories (name, namespace, created_at, tag_version) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                repository, RepositoryBrowser.namespaceOf(repository), now, tagVersion));
         if (db.dialect == Dialect.POSTGRESQL) {
             exists(c, "SELECT 1 FROM repositories WHERE name = ? FOR KEY SHARE", repository);
         }
@@ -124,7 +131,11 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteRepository(String repository) {
-        return sql.write(c -> deleteRepositories(c, column -> column + " = ?", repository) > 0);
+        boolean deleted = sql.write(c -> deleteRepositories(c, column -> column + " = ?", repository) > 0);
+        if (deleted) {
+            new JdbcUsageStore(sql).reconcile(); // a rare admin act: the counters recounted, not adjusted row by row
+        }
+        return deleted;
     }
 
     /** Tables whose rows belong to a repository, by their {@code repository} column. */
@@ -156,21 +167,25 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public Placement reserveBlob(String repository, Digest digest, long size, String uploadId) {
         String d = digest.toString();
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             long now = System.currentTimeMillis();
             // Queued bytes (D, not claimed by a collector) become this writer's to replace: the outbox never
-            // deletes a P row. A collector's claim (deleter set) is waited out by the caller.
-            update(c, "INSERT INTO blobs (digest, size, created_at, last_seen_at, state, state_at) VALUES (?, ?, ?, ?, 'P', ?) "
-                    + "ON CONFLICT (digest) DO UPDATE SET "
-                    + "state = CASE WHEN blobs.state = 'D' AND blobs.deleter IS NULL THEN 'P' ELSE blobs.state END, "
-                    + "state_at = CASE WHEN blobs.state = 'L' OR blobs.deleter IS NOT NULL THEN blobs.state_at ELSE excluded.state_at END",
-                    d, size, now, now, now);
+            // deletes a P row. A collector's claim (deleter set) is waited out by the caller. A new row is
+            // counted here; the counters of rows a collection deleted are set right by its reconcile.
+            if (update(c, "INSERT INTO blobs (digest, size, created_at, last_seen_at, state, state_at) VALUES (?, ?, ?, ?, 'P', ?) "
+                    + "ON CONFLICT (digest) DO NOTHING", d, size, now, now, now) > 0) {
+                delta.registry(Counter.BLOBS, 1);
+                delta.registry(Counter.BLOB_BYTES, size);
+            } else {
+                update(c, "UPDATE blobs SET state = CASE WHEN state = 'D' AND deleter IS NULL THEN 'P' ELSE state END, "
+                        + "state_at = CASE WHEN state = 'L' OR deleter IS NOT NULL THEN state_at ELSE ? END WHERE digest = ?", now, d);
+            }
             String state = one(c, rs -> rs.getString(1), "SELECT state FROM blobs WHERE digest = ?", d).orElseThrow();
             switch (state) {
                 case "L" -> {
-                    ensureRepository(c, repository, now);
+                    ensureRepository(c, repository, now, delta);
                     update(c, "UPDATE blobs SET last_seen_at = ? WHERE digest = ?", now, d);
-                    addLink(c, repository, d, now);
+                    addLink(c, repository, digest, now, delta);
                     endUpload(c, uploadId);
                     return Placement.LINKED;
                 }
@@ -186,16 +201,16 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void linkBlob(String repository, Digest digest, long size) {
-        sql.write(c -> {
-            link(c, repository, digest, size);
+        UsageDelta.write(sql, (c, delta) -> {
+            link(c, repository, digest, size, delta);
             return null;
         });
     }
 
     @Override
     public void linkUploadedBlob(String repository, Digest digest, long size, String uploadId) {
-        sql.write(c -> {
-            link(c, repository, digest, size);
+        UsageDelta.write(sql, (c, delta) -> {
+            link(c, repository, digest, size, delta);
             endUpload(c, uploadId);
             return null;
         });
@@ -207,37 +222,44 @@ public final class JdbcMetadataStore implements MetadataStore {
         }
     }
 
-    private void link(Connection c, String repository, Digest digest, long size) throws SQLException {
+    private void link(Connection c, String repository, Digest digest, long size, UsageDelta delta) throws SQLException {
         long now = System.currentTimeMillis();
-        ensureRepository(c, repository, now);
+        ensureRepository(c, repository, now, delta);
         String d = digest.toString();
-        int stored = update(c, "INSERT INTO blobs (digest, size, created_at, last_seen_at, state, state_at) VALUES (?, ?, ?, ?, 'L', ?) "
-                + "ON CONFLICT (digest) DO UPDATE SET state = 'L', last_seen_at = excluded.last_seen_at, "
-                + "state_at = CASE WHEN blobs.state = 'L' THEN blobs.state_at ELSE excluded.state_at END "
-                + "WHERE blobs.deleter IS NULL", d, size, now, now, now);
-        if (stored == 0) {
+        // A new row is counted; one that is there (live, or placed after a tombstone) becomes live again, unless a
+        // collector is deleting its bytes. The counters of blobs a collection deleted are set right by its reconcile.
+        if (update(c, "INSERT INTO blobs (digest, size, created_at, last_seen_at, state, state_at) VALUES (?, ?, ?, ?, 'L', ?) "
+                + "ON CONFLICT (digest) DO NOTHING", d, size, now, now, now) > 0) {
+            delta.registry(Counter.BLOBS, 1);
+            delta.registry(Counter.BLOB_BYTES, size);
+        } else if (update(c, "UPDATE blobs SET state = 'L', last_seen_at = ?, "
+                + "state_at = CASE WHEN state = 'L' THEN state_at ELSE ? END WHERE digest = ? AND deleter IS NULL", now, now, d) == 0) {
             throw new io.berth.metadata.MetadataUnavailableException("blob " + d + " is being deleted by garbage collection; try again", null);
         }
-        addLink(c, repository, d, now);
+        addLink(c, repository, digest, now, delta);
     }
 
-    /** A link told to a client now: fresh, and no longer condemned. */
-    private static void addLink(Connection c, String repository, String digest, long now) throws SQLException {
-        update(c, "INSERT INTO repository_blobs (repository, digest, created_at, last_seen_at) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (repository, digest) DO UPDATE SET last_seen_at = excluded.last_seen_at, condemned_at = NULL",
-                repository, digest, now, now);
+    /** A link told to a client now: fresh, and no longer condemned; a new one is counted. */
+    private static void addLink(Connection c, String repository, Digest digest, long now, UsageDelta delta) throws SQLException {
+        if (update(c, "INSERT INTO repository_blobs (repository, digest, created_at, last_seen_at) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (repository, digest) DO NOTHING", repository, digest.toString(), now, now) > 0) {
+            delta.blobLinked(c, repository, digest);
+        } else {
+            update(c, "UPDATE repository_blobs SET last_seen_at = ?, condemned_at = NULL WHERE repository = ? AND digest = ?",
+                    now, repository, digest.toString());
+        }
     }
 
     @Override
     public OptionalLong linkStoredBlob(String repository, Digest digest) {
         String d = digest.toString();
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             long now = System.currentTimeMillis();
             if (!touchStoredBlob(c, d, now)) {
                 return OptionalLong.empty();
             }
-            ensureRepository(c, repository, now);
-            addLink(c, repository, d, now);
+            ensureRepository(c, repository, now, delta);
+            addLink(c, repository, digest, now, delta);
             return optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", d);
         });
     }
@@ -245,15 +267,15 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public OptionalLong mountBlob(String repository, Digest digest, String from) {
         String d = digest.toString();
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             long now = System.currentTimeMillis();
             // the blob row first, then the source link held until the mount commits: a collector skips both
             if (!touchStoredBlob(c, d, now)
                     || !exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + db.dialect.forShare, from, d)) {
                 return OptionalLong.empty();
             }
-            ensureRepository(c, repository, now);
-            addLink(c, repository, d, now);
+            ensureRepository(c, repository, now, delta);
+            addLink(c, repository, digest, now, delta);
             return optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", d);
         });
     }
@@ -300,8 +322,13 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest) {
-        return sql.write(c -> update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
-                repository, digest.toString()) > 0);
+        return UsageDelta.write(sql, (c, delta) -> {
+            if (update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest.toString()) == 0) {
+                return false;
+            }
+            delta.blobUnlinked(c, repository, digest);
+            return true;
+        });
     }
 
     @Override
@@ -343,55 +370,66 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     private void storeManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children, boolean verify) {
-        sql.write(c -> {
+        UsageDelta.write(sql, (c, delta) -> {
             if (verify) {
                 checkReferences(c, m.repository(), blobs, children);
             }
-            ensureRepository(c, m.repository(), m.createdMillis());
+            ensureRepository(c, m.repository(), m.createdMillis(), delta);
             if (verify) {
                 update(c, "UPDATE repositories SET pushed = TRUE WHERE name = ? AND NOT pushed", m.repository());
             }
             String digest = m.digest().toString();
             int inserted = insertManifest(c, m, blobs, children);
+            if (inserted > 0) {
+                delta.manifest(m.repository(), m.mediaType(), m.artifactType(), m.size(), 1);
+            }
             if (tag != null) {
                 if (inserted == 0 && db.dialect == Dialect.POSTGRESQL && !exists(c, "SELECT 1 FROM manifests WHERE repository = ? "
                         + "AND digest = ? FOR SHARE", m.repository(), digest)) {
                     // A delete committed between our insert (which found the row) and now: store it again, or the
                     // tag would point at nothing. Held FOR SHARE from here on, so a delete waits for this push.
-                    insertManifest(c, m, blobs, children);
+                    if (insertManifest(c, m, blobs, children) > 0) {
+                        delta.manifest(m.repository(), m.mediaType(), m.artifactType(), m.size(), 1);
+                    }
                 }
-                moveTag(c, m, tag, verify);
+                if (moveTag(c, m, tag, verify)) {
+                    delta.add(m.repository(), Counter.TAGS, 1);
+                }
                 bumpTagVersion(c, m.repository());
             }
             return null;
         });
     }
 
-    private static final String UPSERT_TAG = "INSERT INTO tags (repository, name, digest, updated_at, pushed_at) VALUES (?, ?, ?, ?, ?) "
-            + "ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at, "
-            + "pushed_at = excluded.pushed_at";
+    private static final String MOVE_TAG = "UPDATE tags SET digest = ?, updated_at = ?, pushed_at = ? WHERE repository = ? AND name = ?";
 
     /**
-     * Points the tag at the manifest; a push (not a cache fill, which follows its upstream) may not move an
-     * immutable tag to another digest. The immutable case is one conditional upsert, so that of two pushes
-     * racing to create the tag the second finds the first's row (PostgreSQL makes it wait for that
-     * commit) and is refused, rather than moving it; the conflicting row stays locked for the rest.
+     * Points the tag at the manifest; true when the tag is new (counted by the caller). A push (not a cache
+     * fill, which follows its upstream) may not move an immutable tag to another digest. The tag is inserted
+     * first, so that of two pushes racing to create it the second finds the first's row (PostgreSQL makes it
+     * wait for that commit) and is then refused, rather than moving it; the row stays locked for the rest.
      */
-    private static void moveTag(Connection c, ManifestRecord m, String tag, boolean push) throws SQLException {
+    private static boolean moveTag(Connection c, ManifestRecord m, String tag, boolean push) throws SQLException {
         String digest = m.digest().toString();
-        Object[] args = {m.repository(), tag, digest, m.createdMillis(), m.createdMillis()};
+        if (update(c, "INSERT INTO tags (repository, name, digest, updated_at, pushed_at) VALUES (?, ?, ?, ?, ?) "
+                + "ON CONFLICT (repository, name) DO NOTHING", m.repository(), tag, digest, m.createdMillis(), m.createdMillis()) > 0) {
+            return true;
+        }
+        Object[] move = {digest, m.createdMillis(), m.createdMillis(), m.repository(), tag};
         String rule = push ? JdbcLifecycleStore.patternFor(c, m.repository(), tag) : null;
-        if (rule == null || update(c, UPSERT_TAG + " WHERE tags.digest = excluded.digest", args) > 0) {
+        if (rule == null || update(c, MOVE_TAG + " AND digest = ?", digest, m.createdMillis(), m.createdMillis(), m.repository(), tag,
+                digest) > 0) {
             if (rule == null) {
-                update(c, UPSERT_TAG, args);
+                update(c, MOVE_TAG, move);
             }
-            return;
+            return false;
         }
         Optional<Digest> current = JdbcLifecycleStore.tagTarget(c, "", m.repository(), tag);
         if (current.isPresent() && !JdbcLifecycleStore.isReferrer(c, m.repository(), current.get())) {
             throw ImmutableTagException.move(m.repository(), tag, rule, current.get(), m.digest());
         }
-        update(c, UPSERT_TAG, args); // the tag names a referrer (a signature, an attestation): exempt
+        update(c, MOVE_TAG, move); // the tag names a referrer (a signature, an attestation): exempt
+        return false;
     }
 
     /** The manifest with its references, unless it is there; how many rows it inserted. */
@@ -489,16 +527,20 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public boolean deleteManifest(String repository, Digest digest) {
         String d = digest.toString();
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             List<String> subject = strings(c, "SELECT subject FROM manifests WHERE repository = ? AND digest = ?" + db.dialect.forUpdate,
                     repository, d);
             if (!subject.isEmpty() && subject.getFirst() == null) { // referrers are exempt
                 JdbcLifecycleStore.refuseImmutableTags(c, repository, digest);
             }
-            if (update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, d) > 0) {
+            List<String> tags = strings(c, "DELETE FROM tags WHERE repository = ? AND digest = ? RETURNING name", repository, d);
+            if (!tags.isEmpty()) {
                 bumpTagVersion(c, repository);
+                delta.add(repository, Counter.TAGS, -tags.size());
+                UsageDelta.forgetTagPulls(c, repository, tags);
             }
-            return removeManifest(c, repository, d);
+            update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, d);
+            return delta.manifestDeleted(c, repository, d);
         });
     }
 
@@ -522,7 +564,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteTag(String repository, String tag) {
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             String rule = JdbcLifecycleStore.immutableRule(c, db.dialect.forUpdate, repository, tag);
             if (rule != null) {
                 throw ImmutableTagException.delete(repository, tag, rule);
@@ -530,6 +572,8 @@ public final class JdbcMetadataStore implements MetadataStore {
             boolean deleted = update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0;
             if (deleted) {
                 bumpTagVersion(c, repository);
+                delta.add(repository, Counter.TAGS, -1);
+                UsageDelta.forgetTagPulls(c, repository, List.of(tag));
             }
             return deleted;
         });

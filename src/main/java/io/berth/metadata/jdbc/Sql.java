@@ -164,4 +164,21 @@ final class Sql {
             return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
         }
     }
+
+    /** Runs {@code sql} once per row as one batch, with the arguments {@code args} gives each row. */
+    static <T> void batch(Connection c, String sql, List<T> rows, java.util.function.Function<T, Object[]> args) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (T row : rows) {
+                Object[] a = args.apply(row);
+                for (int i = 0; i < a.length; i++) {
+                    ps.setObject(i + 1, a[i]);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
 }
