@@ -3,6 +3,7 @@ package io.berth.server;
 import io.berth.auth.AccessService;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
+import io.berth.admin.LifecycleAdmin;
 import io.berth.http.AdminApi;
 import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
@@ -75,6 +76,7 @@ public final class BerthServer implements AutoCloseable {
     private final ImmutableTags immutableTags;
     private final Retention retention;
     private final Webhooks webhooks;
+    private final LifecycleAdmin lifecycleAdmin;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -114,6 +116,8 @@ public final class BerthServer implements AutoCloseable {
                 config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort(), metrics.prometheus());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
         EventSink events = EventSink.fanOut(List.of(webhooks));
+        // Who may do what with immutable tags, retention and webhooks: for the admin API and the web UI alike.
+        this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -132,7 +136,7 @@ public final class BerthServer implements AutoCloseable {
                 new TokenEndpoint(access),
                 // The admin API answers a database outage in its own words ("database unavailable"), as it does
                 // for its account queries, so it takes the core without the boundary that would reword it.
-                new AdminApi(core, access),
+                new AdminApi(core, access, lifecycleAdmin),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events),
                 new WebUi(core, access, metadata.browser(), systemInfo(config))); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
