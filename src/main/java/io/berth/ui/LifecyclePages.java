@@ -121,6 +121,11 @@ final class LifecyclePages {
         void show(int status, Page.Flash flash);
     }
 
+    /** "1 tag", "2 tags": a count with its noun ({@code one} the singular; the plural adds an s). */
+    static String count(long n, String one) {
+        return n + " " + (n == 1 ? one : one + "s");
+    }
+
     /** The confirmations of the namespace page's lifecycle changes, by a fixed code; null for other codes. */
     static Page.Flash flash(Web web, String done) {
         return switch (done) {
@@ -130,7 +135,8 @@ final class LifecyclePages {
                 String tags = web.query("tags");
                 String manifests = web.query("manifests");
                 yield tags != null && manifests != null && tags.matches("\\d{1,9}") && manifests.matches("\\d{1,9}")
-                        ? new Page.Flash(false, "Retention ran: " + tags + " tags and " + manifests + " untagged manifests deleted.")
+                        ? new Page.Flash(false, "Retention ran: " + count(Long.parseLong(tags), "tag") + " and "
+                                + count(Long.parseLong(manifests), "untagged manifest") + " deleted.")
                         : new Page.Flash(false, "Retention ran.");
             }
             case "webhook-deleted" -> new Page.Flash(false, "Webhook deleted.");

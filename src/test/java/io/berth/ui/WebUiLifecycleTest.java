@@ -90,13 +90,14 @@ class WebUiLifecycleTest {
             assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Retention rules saved.");
             String preview = d.findElement(By.cssSelector("table.preview")).getText();
             assertThat(preview).contains("crew/app", "old", "not among the 1 most recently pushed").doesNotContain("new");
+            assertThat(d.findElement(By.cssSelector("#preview + p")).getText()).isEqualTo("1 tag and 0 untagged manifests; 1 tag stays.");
             browser.screenshots("namespace-lifecycle");
 
             d.findElement(By.cssSelector("form[action='/namespaces/crew/retention/run'] button")).click();
             Alert ask = d.switchTo().alert();
-            assertThat(ask.getText()).contains("Run retention on crew now?", "1 tags");
+            assertThat(ask.getText()).contains("Run retention on crew now?", "deletes 1 tag and 0 untagged manifests");
             ask.accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Retention ran: 1 tags and 0 untagged manifests deleted.");
+            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Retention ran: 1 tag and 0 untagged manifests deleted.");
             String tags = new String(server.http().get("/v2/crew/app/tags/list").body());
             assertThat(tags).contains("\"new\"").doesNotContain("\"old\"");
 
