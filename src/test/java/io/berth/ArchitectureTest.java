@@ -37,7 +37,7 @@ class ArchitectureTest {
     void theVocabularyDependsOnNothingOfBerths() {
         noClasses().that().resideInAPackage("io.berth.oci..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
+                        "io.berth.admin..", "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
                         "io.berth.http..", "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..",
                         "io.berth.storage..", "io.berth.webhooks..")
                 .check(berth);
@@ -49,7 +49,7 @@ class ArchitectureTest {
         // speak OCI's words: no HTTP, no JDBC, no core, no accounts; the admin API checks roles before calling them.
         noClasses().that().resideInAPackage("io.berth.lifecycle..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
+                        "io.berth.admin..", "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.events..", "io.berth.gc..",
                         "io.berth.http..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..",
                         "io.berth.storage..", "org.eclipse.jetty..", "java.sql..", "com.zaxxer..")
                 .check(berth);
@@ -60,7 +60,7 @@ class ArchitectureTest {
         // What happened is said in the format's words; the sinks (statistics, notifications) depend on it, never the reverse.
         noClasses().that().resideInAPackage("io.berth.events")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..",
+                        "io.berth.admin..", "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..",
                         "io.berth.lifecycle..", "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..", "io.berth.stats..",
                         "io.berth.storage..", "io.berth.webhooks..", "org.eclipse.jetty..")
                 .check(berth);
@@ -73,7 +73,18 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.berth.webhooks..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty.server..", "java.sql..", "javax.sql..",
                         "io.berth.metadata.jdbc..", "com.zaxxer..", "io.berth.http..", "io.berth.registry..", "io.berth.proxy..",
-                        "io.berth.storage..", "io.berth.config..")
+                        "io.berth.storage..", "io.berth.config..", "io.berth.admin..")
+                .check(berth);
+    }
+
+    @Test
+    void lifecycleAdministrationIsRulesWithoutHttpOrJdbc() {
+        // LifecycleAdmin decides who may change immutable tags, retention and webhooks for the admin API and the web UI
+        // alike: it sees the services and auth's rights, never Jetty, JSON, SQL, the core or the front ends.
+        noClasses().that().resideInAPackage("io.berth.admin..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "java.sql..", "javax.sql..", "com.zaxxer..",
+                        "com.fasterxml.jackson..", "io.berth.metadata..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
+                        "io.berth.http..", "io.berth.ui..", "io.berth.server..", "io.berth.cli..", "io.berth.config..")
                 .check(berth);
     }
 
@@ -81,7 +92,7 @@ class ArchitectureTest {
     void storageDriversNeverSeeTheCore() {
         noClasses().that().resideInAPackage("io.berth.storage..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..", "io.berth.lifecycle..",
+                        "io.berth.admin..", "io.berth.auth..", "io.berth.cli..", "io.berth.config..", "io.berth.gc..", "io.berth.http..", "io.berth.lifecycle..",
                         "io.berth.metadata..", "io.berth.proxy..", "io.berth.registry..", "io.berth.server..")
                 .check(berth);
     }
@@ -171,7 +182,7 @@ class ArchitectureTest {
                 .check(berth);
         noClasses().that().resideInAnyPackage("io.berth.auth..", "io.berth.registry..", "io.berth.proxy..", "io.berth.storage..",
                         "io.berth.metadata..", "io.berth.oci..", "io.berth.config..", "io.berth.lifecycle..", "io.berth.webhooks..",
-                        "io.berth.gc..", "io.berth.stats..")
+                        "io.berth.gc..", "io.berth.stats..", "io.berth.admin..")
                 .should().dependOnClassesThat().resideInAPackage("io.berth.http..")
                 .check(berth);
     }

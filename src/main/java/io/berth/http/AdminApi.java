@@ -1,5 +1,6 @@
 package io.berth.http;
 
+import io.berth.admin.LifecycleAdmin;
 import io.berth.auth.AccessService;
 import io.berth.auth.AdminService;
 import io.berth.auth.AuthException;
@@ -42,18 +43,33 @@ public final class AdminApi extends Handler.Abstract {
 
     private final AccessService access;
     private final Map<String, AdminHttp.Resource> resources;
+    /** What is under /namespaces/{ns}/, by the segment after the namespace: the lifecycle's and webhooks' resources. */
+    private final Map<String, AdminHttp.Resource> namespaceResources;
 
-    /** {@code access} null (berth.auth: none) keeps no accounts: every resource then fails (500), as it always has. */
-    public AdminApi(Registry registry, AccessService access) {
+    /**
+     * {@code access} null (berth.auth: none) keeps no accounts: every account resource then fails (500), as it always
+     * has; {@code lifecycle}: immutable tags, retention and webhooks (null: their routes are not found).
+     */
+    public AdminApi(Registry registry, AccessService access, LifecycleAdmin lifecycle) {
         this.access = access;
         AdminService admin = access == null ? null : new AdminService(access, registry);
-        this.resources = admin == null ? noAccounts()
+        Map<String, AdminHttp.Resource> routes = new java.util.HashMap<>(admin == null ? noAccounts()
                 : Map.of("me", new MeResource(admin.users()),
                         "users", new UserResource(admin.users()),
                         "namespaces", new NamespaceResource(admin.namespaces()),
                         "tokens", new TokenResource(admin.tokens()),
                         "repositories", new RepositoryResource(admin.repositories()),
-                        "audit", new AuditResource(admin));
+                        "audit", new AuditResource(admin)));
+        if (lifecycle == null) {
+            this.namespaceResources = Map.of();
+        } else {
+            RetentionResource retention = new RetentionResource(lifecycle);
+            this.namespaceResources = Map.of("immutable-tags", new ImmutableTagsResource(lifecycle), "retention", retention,
+                    "webhooks", new WebhookResource(lifecycle));
+            routes.put("retention", retention);
+            routes.put("notifications", new NotificationResource(lifecycle));
+        }
+        this.resources = Map.copyOf(routes);
     }
 
     private static Map<String, AdminHttp.Resource> noAccounts() {
@@ -84,7 +100,8 @@ public final class AdminApi extends Handler.Abstract {
                 AdminService.requireMayChange(p); // an API token may only read, whatever the path
             }
             List<String> seg = List.of(path.substring(PREFIX.length()).split("/"));
-            AdminHttp.Resource resource = resources.get(seg.getFirst());
+            AdminHttp.Resource resource = seg.size() >= 3 && seg.getFirst().equals("namespaces") && namespaceResources.containsKey(seg.get(2))
+                    ? namespaceResources.get(seg.get(2)) : resources.get(seg.getFirst());
             if (resource == null) {
                 throw new RegistryException(ErrorCode.NOT_FOUND, "no admin API endpoint at " + seg);
             }

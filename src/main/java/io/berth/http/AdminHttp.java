@@ -58,6 +58,63 @@ final class AdminHttp {
         return v.asText();
     }
 
+    /** A list of strings, or null when absent and not required. */
+    static List<String> strings(JsonNode n, String field, boolean required) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new IllegalArgumentException(field + " is required");
+            }
+            return null;
+        }
+        if (!v.isArray()) {
+            throw new IllegalArgumentException(field + " must be an array of strings");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isTextual()) {
+                throw new IllegalArgumentException(field + " must be an array of strings");
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    /** A whole number, or null when absent. */
+    static Integer integer(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isInt()) {
+            throw new IllegalArgumentException(field + " must be a whole number");
+        }
+        return v.intValue();
+    }
+
+    /** A boolean, or null when absent; anything else but true or false is refused. */
+    static Boolean bool(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException(field + " must be true or false");
+        }
+        return v.booleanValue();
+    }
+
+    /** Refuses every method but the endpoint's one. */
+    static void requireMethod(Exchange ex, String method) {
+        if (!ex.method.equals(method)) {
+            throw Api.methodNotAllowed(ex);
+        }
+    }
+
+    static RegistryException noEndpoint(List<String> path) {
+        return new RegistryException(ErrorCode.NOT_FOUND, "no admin API endpoint at " + path);
+    }
+
     /** A flag that is left alone when absent (null). */
     static Boolean flag(JsonNode n, String field) {
         return n.has(field) ? n.get(field).asBoolean() : null;

@@ -4,6 +4,7 @@ import io.berth.auth.AccessService;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.gc.GarbageCollector;
+import io.berth.admin.LifecycleAdmin;
 import io.berth.http.AdminApi;
 import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
@@ -81,6 +82,7 @@ public final class BerthServer implements AutoCloseable {
     private final GarbageCollector gc;
     /** Usage statistics: read from the counters the metadata store keeps; its sink counts pushes and pulls. */
     private final UsageStatistics usage;
+    private final LifecycleAdmin lifecycleAdmin;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -124,6 +126,8 @@ public final class BerthServer implements AutoCloseable {
                 config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort(), metrics.prometheus());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
         EventSink events = EventSink.fanOut(List.of(usage.sink(), webhooks));
+        // Who may do what with immutable tags, retention and webhooks: for the admin API and the web UI alike.
+        this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -142,9 +146,9 @@ public final class BerthServer implements AutoCloseable {
                 new TokenEndpoint(access),
                 // The admin API answers a database outage in its own words ("database unavailable"), as it does
                 // for its account queries, so it takes the core without the boundary that would reword it.
-                new AdminApi(core, access),
+                new AdminApi(core, access, lifecycleAdmin),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events),
-                new WebUi(core, access, metadata.browser(), systemInfo(config))); // the rest: pages for browsers
+                new WebUi(core, access, metadata.browser(), systemInfo(config), lifecycleAdmin)); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         // two threads: a long upload purge must never hold up the "seen" marks garbage collection relies on

@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
 
 /**
  * The namespaces a viewer may read, and one namespace: its repositories, and for its owners (and admins) its
- * members and roles, its visibility and its deletion. Every change is a call of {@code NamespaceAdmin}.
+ * members and roles, its visibility and its deletion (every change a call of {@code NamespaceAdmin}), and the
+ * sections of {@link LifecyclePages}: immutable tags, retention and webhooks.
  */
 final class NamespacePages {
     static final int PAGE = 100;
@@ -35,11 +36,13 @@ final class NamespacePages {
     private final WebUi ui;
     private final RepositoryBrowser browser;
     private final AdminService admin;
+    private final LifecyclePages lifecycle;
 
-    NamespacePages(WebUi ui, RepositoryBrowser browser, AdminService admin) {
+    NamespacePages(WebUi ui, RepositoryBrowser browser, AdminService admin, LifecyclePages lifecycle) {
         this.ui = ui;
         this.browser = browser;
         this.admin = admin;
+        this.lifecycle = lifecycle;
     }
 
     /** /namespaces[/NS[/ACTION…]], the path after "/namespaces". */
@@ -62,6 +65,9 @@ final class NamespacePages {
         }
         if (parts.length == 1 && !web.isPost()) {
             show(web, ns, 200, flash(web));
+            return;
+        }
+        if (lifecycle.handle(web, ns, parts, (status, flash) -> show(web, ns, status, flash))) {
             return;
         }
         if (!web.isPost()) {
@@ -153,6 +159,7 @@ final class NamespacePages {
         params.put("members", manage ? admin.namespaces().members(p, ns) : List.of());
         params.put("roles", ROLES);
         params.put("host", web.host());
+        params.put("lifecycle", lifecycle.sections(web, ns));
         ui.render(web, status, "namespace.jte", params);
     }
 
@@ -204,7 +211,7 @@ final class NamespacePages {
                 String name = web.query("name");
                 yield new Page.Flash(false, name != null && Names.isPathComponent(name) ? "Namespace " + name + " deleted." : "Namespace deleted.");
             }
-            default -> null;
+            default -> LifecyclePages.flash(web, done);
         };
     }
 

@@ -116,6 +116,13 @@ final class Web {
         return f == null ? null : f.getValue();
     }
 
+    /** Every value of a form field sent several times (checkboxes of one name); empty when absent. */
+    java.util.List<String> forms(String name) {
+        form(name);
+        Fields.Field f = form.get(name);
+        return f == null ? java.util.List.of() : f.getValues();
+    }
+
     /** A form field as typed, trimmed; null when absent or blank. */
     String field(String name) {
         String v = form(name);

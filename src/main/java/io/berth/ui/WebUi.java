@@ -3,6 +3,7 @@ package io.berth.ui;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
+import io.berth.admin.LifecycleAdmin;
 import io.berth.auth.AccessService;
 import io.berth.auth.Action;
 import io.berth.auth.AdminService;
@@ -66,12 +67,17 @@ public final class WebUi extends Handler.Abstract {
      * {@code system}: what the administration's system page tells of this server.
      */
     public WebUi(Registry registry, AccessService access, RepositoryBrowser browser, SystemInfo system) {
+        this(registry, access, browser, system, null);
+    }
+
+    /** {@code lifecycle}: immutable tags, retention and webhooks on the namespaces' pages (null: not shown). */
+    public WebUi(Registry registry, AccessService access, RepositoryBrowser browser, SystemInfo system, LifecycleAdmin lifecycle) {
         this.access = access;
         this.admin = access == null ? null : new AdminService(access, registry);
         this.browser = browser;
         this.login = new LoginPages(this, access);
         this.repositories = new RepositoryPages(this, browser, admin, new ImagePages(this, registry, browser, admin));
-        this.namespaces = new NamespacePages(this, browser, admin);
+        this.namespaces = new NamespacePages(this, browser, admin, new LifecyclePages(this, lifecycle));
         this.tokens = new TokenPages(this, access, admin);
         this.administration = new AdminPages(this, admin, registry, system);
     }

@@ -38,13 +38,15 @@ class OpenApiTest {
     private static final String BASE = "/api/v1";
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
     static TestServer server;
+    static io.berth.testing.Receiver receiver;
     static AuthFixture f;
     static JsonNode doc;
     static SchemaRegistry schemas = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
 
     @BeforeAll
     static void setUp() {
-        server = TestServer.start();
+        server = TestServer.start(Map.of("BERTH_WEBHOOKS_ALLOWPRIVATE", "true")); // the webhook calls reach a Receiver on loopback
+        receiver = io.berth.testing.Receiver.start();
         f = new AuthFixture(server);
         HttpResponse<byte[]> r = server.anonymous().get(BASE + "/openapi.json");
         assertThat(r.statusCode()).isEqualTo(200);
@@ -55,6 +57,7 @@ class OpenApiTest {
     @AfterAll
     static void tearDown() {
         server.close();
+        receiver.close();
     }
 
     /** One request of the table: who sends it, and the status this scenario expects. */
@@ -122,6 +125,55 @@ class OpenApiTest {
         String tokenId = Http.json(answers.get(more.get(6))).path("id").asText();
         String secret = Http.json(answers.get(more.get(6))).path("token").asText();
         Http robot = f.as("olive+ci", secret);
+
+        // Immutable tags, retention and webhooks: olive is a maintainer of team (reads, may not change), the robot reads.
+        assertThat(olive.pushImage("team/app/web", "0.1", "{\"old\":1}".getBytes(), "old layer".getBytes())).startsWith("sha256:");
+        String ns = "/namespaces/team";
+        List<Call> lifecycle = new ArrayList<>(List.of(
+                new Call(admin, "PUT", ns + "/immutable-tags", "{\"patterns\":[\"v*\",\"stable\"]}", 200),
+                new Call(admin, "PUT", ns + "/immutable-tags", "{\"patterns\":\"v*\"}", 400),
+                new Call(olive, "PUT", ns + "/immutable-tags", "{\"patterns\":[]}", 403),
+                new Call(robot, "PUT", ns + "/immutable-tags", "{\"patterns\":[]}", 403),
+                new Call(olive, "GET", ns + "/immutable-tags", null, 200),
+                new Call(robot, "GET", ns + "/immutable-tags", null, 200),
+                new Call(olive, "GET", "/namespaces/admin/immutable-tags", null, 404),
+                new Call(admin, "PUT", ns + "/retention", "{\"rules\":[{\"repositories\":[\"team/app/*\"],\"keepTags\":[\"1.*\"],"
+                        + "\"deleteUntagged\":true},{\"keepLast\":100}]}", 200),
+                new Call(admin, "PUT", ns + "/retention", "{\"rules\":[{\"keepLast\":0}]}", 400),
+                new Call(olive, "PUT", ns + "/retention", "{\"rules\":[]}", 403),
+                new Call(olive, "GET", ns + "/retention", null, 200),
+                new Call(olive, "GET", "/namespaces/nothing/retention", null, 404),
+                new Call(olive, "GET", ns + "/retention/preview", null, 200),
+                new Call(olive, "POST", ns + "/retention/run", null, 403),
+                new Call(admin, "GET", "/retention/preview", null, 200),
+                new Call(olive, "GET", "/retention/preview", null, 403),
+                new Call(olive, "POST", "/retention/run", null, 403),
+                new Call(admin, "POST", "/retention/run", null, 200),
+                new Call(admin, "PUT", ns + "/retention", "{\"rules\":[{\"repositories\":[\"team/app/*\"],\"keepLast\":1}]}", 200),
+                new Call(admin, "POST", ns + "/retention/run", null, 200),
+                new Call(admin, "POST", ns + "/webhooks", "{\"url\":\"" + receiver.url("/hook") + "\",\"events\":[\"push\",\"retention_run\"]}", 201),
+                new Call(admin, "POST", ns + "/webhooks", "{\"url\":\"ftp://example.com/\",\"events\":[\"push\"]}", 400),
+                new Call(olive, "POST", ns + "/webhooks", "{\"url\":\"" + receiver.url("/hook") + "\",\"events\":[\"push\"]}", 403),
+                new Call(olive, "GET", ns + "/webhooks", null, 403),
+                new Call(admin, "GET", ns + "/webhooks", null, 200),
+                new Call(admin, "GET", "/notifications/endpoints/nobody/deliveries?limit=10", null, 200),
+                new Call(olive, "GET", "/notifications/endpoints/nobody/deliveries", null, 403)));
+        run(lifecycle, answers);
+        calls.addAll(lifecycle);
+        String hookId = Http.json(answers.get(lifecycle.get(20))).path("id").asText();
+        String hook = ns + "/webhooks/" + hookId;
+        List<Call> hooks = List.of(
+                new Call(admin, "GET", hook, null, 200),
+                new Call(olive, "GET", hook, null, 403),
+                new Call(admin, "GET", ns + "/webhooks/wh_nothing", null, 404),
+                new Call(admin, "POST", hook + "/test", null, 200),
+                new Call(admin, "GET", hook + "/deliveries?limit=5", null, 200),
+                new Call(admin, "GET", hook + "/deliveries?limit=0", null, 400),
+                new Call(olive, "DELETE", hook, null, 403),
+                new Call(admin, "DELETE", hook, null, 204),
+                new Call(admin, "DELETE", hook, null, 404));
+        run(hooks, answers);
+        calls.addAll(hooks);
         List<Call> last = List.of(
                 new Call(robot, "GET", "/me", null, 200),
                 new Call(robot, "GET", "/repositories/team/app/web", null, 200),
