@@ -74,8 +74,25 @@ public final class Browser implements AutoCloseable {
     public void clickAndWait(org.openqa.selenium.By by) {
         org.openqa.selenium.WebElement element = driver.findElement(by);
         element.click();
-        new org.openqa.selenium.support.ui.WebDriverWait(driver, Duration.ofSeconds(15))
-                .until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(element));
+        awaitGone(element);
+    }
+
+    /** Waits (at most 15 s) until {@code element} no longer belongs to the page: the next page has replaced it. */
+    public static void awaitGone(org.openqa.selenium.WebElement element) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            try {
+                element.isEnabled();
+            } catch (org.openqa.selenium.WebDriverException gone) { // stale, or chromedriver's "node does not belong to the document"
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**

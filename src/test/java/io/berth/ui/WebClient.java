@@ -64,8 +64,7 @@ final class WebClient {
         d.findElement(By.id("password")).sendKeys(password);
         org.openqa.selenium.WebElement button = d.findElement(By.cssSelector("form[action='/login'] button"));
         button.click();
-        new org.openqa.selenium.support.ui.WebDriverWait(d, java.time.Duration.ofSeconds(15))
-                .until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(button));
+        io.berth.testing.Browser.awaitGone(button);
         // The click only starts the form's navigation: on a loaded machine the answer's cookie comes a moment later.
         long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
         while (d.manage().getCookieNamed("berth_session") == null && System.nanoTime() < until) {
