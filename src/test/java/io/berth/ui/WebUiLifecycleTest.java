@@ -70,15 +70,15 @@ class WebUiLifecycleTest {
             WebElement patterns = d.findElement(By.id("patterns"));
             patterns.clear();
             patterns.sendKeys("v*\nstable");
-            d.findElement(By.cssSelector("form[action='/namespaces/crew/immutable-tags'] button")).click();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Immutable tag patterns saved.");
+            browser.clickAndWait(By.cssSelector("form[action='/namespaces/crew/immutable-tags'] button"));
+            assertThat(browser.flash("Immutable tag patterns saved.")).isEqualTo("Immutable tag patterns saved.");
             assertThat(api("GET", "/api/v1/namespaces/crew/immutable-tags", null, 200)).isEqualTo("{\"patterns\":[\"v*\",\"stable\"]}");
             assertThat(d.findElement(By.cssSelector(".patterns")).getText()).contains("v*", "stable");
 
             // A rule the service refuses is shown on the page, as typed, and nothing is saved.
             WebElement rules = d.findElement(By.id("rules"));
             rules.sendKeys("[{\"keepLast\": 0}]");
-            d.findElement(By.cssSelector("form[action='/namespaces/crew/retention'] button")).click();
+            browser.clickAndWait(By.cssSelector("form[action='/namespaces/crew/retention'] button"));
             assertThat(d.findElement(By.cssSelector(".flash.error")).getText()).contains("keepLast must be from 1");
             assertThat(d.findElement(By.id("rules")).getAttribute("value")).isEqualTo("[{\"keepLast\": 0}]");
             assertThat(api("GET", "/api/v1/namespaces/crew/retention", null, 200)).isEqualTo("{\"rules\":[]}");
@@ -86,8 +86,8 @@ class WebUiLifecycleTest {
             rules = d.findElement(By.id("rules"));
             rules.clear();
             rules.sendKeys("[{\"repositories\": [\"crew/app\"], \"keepLast\": 1}]");
-            d.findElement(By.cssSelector("form[action='/namespaces/crew/retention'] button")).click();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Retention rules saved.");
+            browser.clickAndWait(By.cssSelector("form[action='/namespaces/crew/retention'] button"));
+            assertThat(browser.flash("Retention rules saved.")).isEqualTo("Retention rules saved.");
             String preview = d.findElement(By.cssSelector("table.preview")).getText();
             assertThat(preview).contains("crew/app", "old", "not among the 1 most recently pushed").doesNotContain("new");
             assertThat(d.findElement(By.cssSelector("#preview + p")).getText()).isEqualTo("1 tag and 0 untagged manifests; 1 tag stays.");
@@ -97,13 +97,13 @@ class WebUiLifecycleTest {
             Alert ask = d.switchTo().alert();
             assertThat(ask.getText()).contains("Run retention on crew now?", "deletes 1 tag and 0 untagged manifests");
             ask.accept();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Retention ran: 1 tag and 0 untagged manifests deleted.");
+            assertThat(browser.flash("Retention ran: 1 tag and 0 untagged manifests deleted.")).isEqualTo("Retention ran: 1 tag and 0 untagged manifests deleted.");
             String tags = new String(server.http().get("/v2/crew/app/tags/list").body());
             assertThat(tags).contains("\"new\"").doesNotContain("\"old\"");
 
             d.findElement(By.id("webhook-url")).sendKeys(receiver.url("/hook"));
             d.findElement(By.id("event-delete")).click();
-            d.findElement(By.cssSelector("form[action='/namespaces/crew/webhooks'] button")).click();
+            browser.clickAndWait(By.cssSelector("form[action='/namespaces/crew/webhooks'] button"));
             assertThat(d.findElement(By.tagName("h1")).getText()).isEqualTo("Webhook created");
             String secret = d.findElement(By.id("secret")).getText();
             assertThat(secret).startsWith("whsec_");
@@ -112,8 +112,8 @@ class WebUiLifecycleTest {
             assertThat(d.findElement(By.cssSelector("table.webhooks")).getText()).contains(receiver.url("/hook"), "push, delete");
             assertThat(d.getPageSource()).doesNotContain(secret);
 
-            d.findElement(By.cssSelector("table.webhooks form[action$='/test'] button")).click();
-            assertThat(d.findElement(By.cssSelector(".flash")).getText()).isEqualTo("The ping was delivered.");
+            browser.clickAndWait(By.cssSelector("table.webhooks form[action$='/test'] button"));
+            assertThat(browser.flash("The ping was delivered.")).isEqualTo("The ping was delivered.");
             assertThat(d.findElement(By.cssSelector("table.deliveries")).getText()).contains("ping", "200", "delivered");
             assertThat(d.getPageSource()).doesNotContain(secret);
             browser.screenshot("webhook");
