@@ -147,6 +147,11 @@ final class Web {
     }
 
     void setSessionCookie(String value, boolean expire) {
+        setSessionCookie(request, response, value, expire);
+    }
+
+    /** The session cookie: HttpOnly, SameSite=Lax, Secure under TLS; {@code expire} removes it. */
+    static void setSessionCookie(Request request, Response response, String value, boolean expire) {
         HttpCookie cookie = HttpCookie.build(SESSION_COOKIE, value)
                 .path("/").httpOnly(true).secure(request.isSecure()).sameSite(HttpCookie.SameSite.LAX)
                 .maxAge(expire ? 0 : -1).build();

@@ -154,8 +154,7 @@ public final class WebUi extends Handler.Abstract {
         }
         AccessService.Session s = access.session(cookie).orElse(null);
         if (s != null) {
-            access.renewSession(s).ifPresent(fresh -> Response.addCookie(response, HttpCookie.build(Web.SESSION_COOKIE, fresh)
-                    .path("/").httpOnly(true).secure(request.isSecure()).sameSite(HttpCookie.SameSite.LAX).build()));
+            access.renewSession(s).ifPresent(fresh -> Web.setSessionCookie(request, response, fresh, false));
         }
         return s;
     }

@@ -90,6 +90,7 @@ public final class WebClient {
         // The click may return before the answer's cookie is set, on a busy machine.
         new WebDriverWait(d, Duration.ofSeconds(30)).withMessage("logged in as " + user)
                 .until(driver -> driver.manage().getCookieNamed("berth_session") != null);
+        org.assertj.core.api.Assertions.assertThat(d.manage().getCookieNamed("berth_session").isHttpOnly()).as("HttpOnly").isTrue();
     }
 
     private static HttpResponse<String> send(HttpRequest request) {

@@ -1,5 +1,6 @@
 package io.berth.ui;
 
+import io.berth.testing.WebClient;
 import io.berth.metadata.RepositoryBrowser;
 import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.oci.Digest;

@@ -1,5 +1,6 @@
 package io.berth.ui;
 
+import io.berth.testing.WebClient;
 import io.berth.testing.Browser;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
