@@ -834,6 +834,35 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void usageCountersStayExactThroughRetentionDeletesAndARepositoryDelete() {
+        Digest layer = blob("counted-layer");
+        Digest other = blob("counted-other");
+        for (String repo : List.of("keep/app", "keep/gone")) {
+            store.linkBlob(repo, layer, 10);
+            store.linkBlob(repo, other, 20);
+        }
+        ManifestRecord tagged = manifest("keep/app", "tagged", null, null);
+        ManifestRecord untagged = manifest("keep/app", "untagged", null, null);
+        store.putManifest(tagged, "v1", List.of(layer), List.of());
+        store.putManifest(untagged, null, List.of(other), List.of());
+        store.putManifest(manifest("keep/gone", "gone", null, null), "v1", List.of(layer, other), List.of());
+        assertCountersMatchARecount("pushes");
+
+        // What a retention run deletes: a tag, then an untagged manifest, each as planned.
+        var lifecycle = ((JdbcMetadataStore) store).lifecycleStore();
+        assertThat(lifecycle.delete(List.of(
+                        new io.berth.lifecycle.RetentionPlan.Item("keep/app", "v1", tagged.digest(), tagged.createdMillis(), null, "test"),
+                        new io.berth.lifecycle.RetentionPlan.Item("keep/app", null, untagged.digest(), untagged.createdMillis(), null, "test")),
+                "retention", "test"))
+                .containsOnly(io.berth.lifecycle.LifecycleStore.Outcome.DELETED);
+        assertCountersMatchARecount("retention deletes");
+
+        assertThat(store.deleteRepository("keep/gone")).isTrue();
+        assertCountersMatchARecount("a repository delete");
+        assertThat(store.deleteRepository("keep/gone")).isFalse();
+    }
+
+    @Test
     void usageCountersEqualARecountOfTheRowsAfterEveryKindOfWrite() {
         AccessStore access = access();
         assertCountersMatchARecount("nothing");

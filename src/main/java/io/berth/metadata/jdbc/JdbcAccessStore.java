@@ -207,9 +207,6 @@ final class JdbcAccessStore implements AccessStore {
         return UsageDelta.write(sql, (c, delta) -> deleteNamespace(c, name, force, delta));
     }
 
-    /** Tables whose rows belong to a repository, by their {@code repository} column, that the counters do not count. */
-    private static final List<String> REPOSITORY_TABLES = List.of("manifest_references", "uploads", "manifest_pulls", "tag_pulls");
-
     /*
      * The repositories rows go first: on PostgreSQL a push holds its repository row FOR KEY SHARE until it
      * commits (JdbcMetadataStore.ensureRepository), so this waits for pushes in flight, and the deletes
@@ -230,7 +227,7 @@ final class JdbcAccessStore implements AccessStore {
         delta.add(name, Counter.BLOB_LINKS, -update(c, "DELETE FROM repository_blobs WHERE " + inNamespace("repository"), namespaceArgs(name)));
         delta.manifestsDeleted(c, inNamespace("repository"), namespaceArgs(name));
         delta.add(name, Counter.TAGS, -update(c, "DELETE FROM tags WHERE " + inNamespace("repository"), namespaceArgs(name)));
-        for (String table : REPOSITORY_TABLES) {
+        for (String table : JdbcMetadataStore.UNCOUNTED_REPOSITORY_TABLES) {
             update(c, "DELETE FROM " + table + " WHERE " + inNamespace("repository"), namespaceArgs(name));
         }
         delta.member(name, -update(c, "DELETE FROM namespace_members WHERE namespace = ?", name));

@@ -137,25 +137,25 @@ final class JdbcGcStore implements GcStore {
     @Override
     public boolean deleteUntaggedManifest(String repository, Digest digest, long createdBefore) {
         String d = digest.toString();
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             Optional<Optional<String>> subject = heldManifest(c, repository, d, createdBefore);
             if (subject.isEmpty() || exists(c, "SELECT 1 FROM tags WHERE repository = ? AND digest = ?", repository, d)
                     || referenced(c, repository, d) || (subject.get().isPresent() && stored(c, repository, subject.get().get()))) {
                 return false;
             }
-            return JdbcMetadataStore.deleteManifest(c, repository, d);
+            return JdbcMetadataStore.deleteManifest(c, repository, d, delta);
         });
     }
 
     @Override
     public boolean deleteDanglingReferrer(String repository, Digest digest, long createdBefore) {
         String d = digest.toString();
-        return sql.write(c -> {
+        return UsageDelta.write(sql, (c, delta) -> {
             Optional<Optional<String>> subject = heldManifest(c, repository, d, createdBefore);
             if (subject.isEmpty() || subject.get().isEmpty() || stored(c, repository, subject.get().get()) || referenced(c, repository, d)) {
                 return false;
             }
-            return JdbcMetadataStore.deleteManifest(c, repository, d);
+            return JdbcMetadataStore.deleteManifest(c, repository, d, delta);
         });
     }
 

@@ -205,11 +205,11 @@ final class JdbcLifecycleStore implements LifecycleStore {
         List<Outcome> outcomes = new ArrayList<>(items.size());
         for (int from = 0; from < items.size(); from += batch) {
             List<Item> part = items.subList(from, Math.min(items.size(), from + batch));
-            outcomes.addAll(sql.write(c -> {
+            outcomes.addAll(UsageDelta.write(sql, (c, delta) -> {
                 List<Outcome> out = new ArrayList<>(part.size());
                 List<AuditEvent> audit = new ArrayList<>();
                 for (Item item : part) {
-                    Outcome o = item.isTag() ? deleteTag(c, item) : deleteManifest(c, item);
+                    Outcome o = item.isTag() ? deleteTag(c, item, delta) : deleteManifest(c, item, delta);
                     out.add(o);
                     if (o == Outcome.DELETED) {
                         audit.add(new AuditEvent(0, System.currentTimeMillis(), actor, "delete", item.target(), null, true,
@@ -220,13 +220,10 @@ final class JdbcLifecycleStore implements LifecycleStore {
                 return out;
             }));
         }
-        if (outcomes.contains(Outcome.DELETED)) {
-            new JdbcUsageStore(sql).reconcile(); // the usage counters, recounted once for the run's deletions
-        }
         return outcomes;
     }
 
-    private Outcome deleteTag(Connection c, Item item) throws SQLException {
+    private Outcome deleteTag(Connection c, Item item, UsageDelta delta) throws SQLException {
         if (immutableRule(c, sql.dialect().forUpdate, item.repository(), item.tag()) != null) {
             return Outcome.IMMUTABLE;
         }
@@ -239,11 +236,13 @@ final class JdbcLifecycleStore implements LifecycleStore {
             return Outcome.CHANGED;
         }
         JdbcMetadataStore.bumpTagVersion(c, item.repository());
+        delta.add(item.repository(), io.berth.stats.Counter.TAGS, -1);
+        UsageDelta.forgetTagPulls(c, item.repository(), List.of(item.tag()));
         return Outcome.DELETED;
     }
 
     /** Locked first, so a push that lists or tags it either finished (and is seen) or waits (and stores it again). */
-    private Outcome deleteManifest(Connection c, Item item) throws SQLException {
+    private Outcome deleteManifest(Connection c, Item item, UsageDelta delta) throws SQLException {
         String repository = item.repository();
         String digest = item.digest().toString();
         Optional<String[]> row = one(c, rs -> new String[]{String.valueOf(rs.getLong(1)), rs.getString(2)},
@@ -254,7 +253,7 @@ final class JdbcLifecycleStore implements LifecycleStore {
                 || (row.get()[1] != null && exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, row.get()[1]))) {
             return Outcome.CHANGED;
         }
-        JdbcMetadataStore.removeManifest(c, repository, digest);
+        JdbcMetadataStore.removeManifest(c, repository, digest, delta);
         return Outcome.DELETED;
     }
 

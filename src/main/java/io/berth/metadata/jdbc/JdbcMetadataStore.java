@@ -129,33 +129,31 @@ public final class JdbcMetadataStore implements MetadataStore {
         }
     }
 
+    /**
+     * Deletes the repository and every row that belongs to it, counting what went; blob rows stay (their
+     * bytes are garbage collection's). The repositories row goes first: on PostgreSQL a push holds it FOR KEY
+     * SHARE until it commits ({@link #ensureRepository}), so this waits for pushes in flight, and the deletes
+     * that follow see what they wrote; a push that starts later creates a new repository instead.
+     */
     @Override
     public boolean deleteRepository(String repository) {
-        boolean deleted = sql.write(c -> deleteRepositories(c, column -> column + " = ?", repository) > 0);
-        if (deleted) {
-            new JdbcUsageStore(sql).reconcile(); // a rare admin act: the counters recounted, not adjusted row by row
-        }
-        return deleted;
+        return UsageDelta.write(sql, (c, delta) -> {
+            int deleted = update(c, "DELETE FROM repositories WHERE name = ?", repository);
+            delta.add(repository, Counter.REPOSITORIES, -deleted);
+            for (String digest : strings(c, "DELETE FROM repository_blobs WHERE repository = ? RETURNING digest", repository)) {
+                delta.blobUnlinked(c, repository, Digest.parse(digest));
+            }
+            delta.manifestsDeleted(c, "repository = ?", repository);
+            delta.add(repository, Counter.TAGS, -update(c, "DELETE FROM tags WHERE repository = ?", repository));
+            for (String table : UNCOUNTED_REPOSITORY_TABLES) {
+                update(c, "DELETE FROM " + table + " WHERE repository = ?", repository);
+            }
+            return deleted > 0;
+        });
     }
 
-    /** Tables whose rows belong to a repository, by their {@code repository} column. */
-    private static final List<String> REPOSITORY_TABLES = List.of("manifest_references", "tags", "manifests", "repository_blobs", "uploads");
-
-    /**
-     * Deletes the repositories {@code where} selects (given a name column, the condition on it, taking
-     * {@code args}) and every row that belongs to them; returns how many repositories. The repositories rows
-     * go first: on PostgreSQL a push holds its repository row FOR KEY SHARE until it commits
-     * ({@link #ensureRepository}), so this waits for pushes in flight, and the deletes that follow see what
-     * they wrote; a push that starts later creates a new repository instead of linking into a deleted one.
-     * Blob rows stay: their bytes are garbage collection's.
-     */
-    static int deleteRepositories(Connection c, java.util.function.UnaryOperator<String> where, Object... args) throws SQLException {
-        int deleted = update(c, "DELETE FROM repositories WHERE " + where.apply("name"), args);
-        for (String table : REPOSITORY_TABLES) {
-            update(c, "DELETE FROM " + table + " WHERE " + where.apply("repository"), args);
-        }
-        return deleted;
-    }
+    /** Tables whose rows belong to a repository, by their {@code repository} column, that the counters do not count. */
+    static final List<String> UNCOUNTED_REPOSITORY_TABLES = List.of("manifest_references", "uploads", "manifest_pulls", "tag_pulls");
 
     // --- blobs ------------------------------------------------------------------------------
     //
@@ -533,33 +531,29 @@ public final class JdbcMetadataStore implements MetadataStore {
             if (!subject.isEmpty() && subject.getFirst() == null) { // referrers are exempt
                 JdbcLifecycleStore.refuseImmutableTags(c, repository, digest);
             }
-            List<String> tags = strings(c, "DELETE FROM tags WHERE repository = ? AND digest = ? RETURNING name", repository, d);
-            if (!tags.isEmpty()) {
-                bumpTagVersion(c, repository);
-                delta.add(repository, Counter.TAGS, -tags.size());
-                UsageDelta.forgetTagPulls(c, repository, tags);
-            }
-            update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, d);
-            return delta.manifestDeleted(c, repository, d);
+            return deleteManifest(c, repository, d, delta);
         });
     }
 
     /**
      * Deletes a manifest with its tags and references, bumping the tag version when a tag went; true when it
-     * existed. For garbage collection's policies, which delete only untagged manifests and referrers (which
-     * immutable tags do not hold).
+     * existed; no immutable-tag check. For garbage collection's policies, which delete only untagged manifests
+     * and referrers (which immutable tags do not hold), and for the delete above once it checked.
      */
-    static boolean deleteManifest(Connection c, String repository, String digest) throws SQLException {
-        if (update(c, "DELETE FROM tags WHERE repository = ? AND digest = ?", repository, digest) > 0) {
+    static boolean deleteManifest(Connection c, String repository, String digest, UsageDelta delta) throws SQLException {
+        List<String> tags = strings(c, "DELETE FROM tags WHERE repository = ? AND digest = ? RETURNING name", repository, digest);
+        if (!tags.isEmpty()) {
             bumpTagVersion(c, repository);
+            delta.add(repository, Counter.TAGS, -tags.size());
+            UsageDelta.forgetTagPulls(c, repository, tags);
         }
-        return removeManifest(c, repository, digest);
+        return removeManifest(c, repository, digest, delta);
     }
 
-    /** Deletes a manifest row and its references (its tags are the caller's); true when it existed. */
-    static boolean removeManifest(Connection c, String repository, String digest) throws SQLException {
+    /** Deletes a manifest row, counted, with its references and last pull (its tags are the caller's); true when it existed. */
+    static boolean removeManifest(Connection c, String repository, String digest, UsageDelta delta) throws SQLException {
         update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, digest);
-        return update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, digest) > 0;
+        return delta.manifestDeleted(c, repository, digest);
     }
 
     @Override
