@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 
+import static io.berth.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -141,7 +142,10 @@ class UsageStatisticsTest {
             }
             ok(http.get("/v2/team/app/manifests/" + digest, "Accept", OCI), 200);
             ok(http.get("/v2/team/app/blobs/" + Http.sha256("layer".getBytes())), 200); // a blob: no manifest pull
-            server.server().usage().flush();
+            eventually(() -> { // the last pull reaches the statistics just after its answer
+                server.server().usage().flush();
+                assertThat(server.server().usage().snapshot().days().getLast().pulls()).isEqualTo(4);
+            });
 
             UsageStore store = usageStore(server);
             long after = System.currentTimeMillis();
@@ -176,7 +180,10 @@ class UsageStatisticsTest {
             http.pushImage("team/app", "v1", "{}".getBytes(), "layer".getBytes());
             http.pushImage("team/web", "v1", "{}".getBytes(), "layer".getBytes());
             ok(http.get("/v2/team/app/manifests/v1", "Accept", OCI), 200);
-            server.server().usage().flush();
+            eventually(() -> { // the pull reaches the statistics just after its answer
+                server.server().usage().flush();
+                assertThat(server.metric("berth_stats_pulls{window=\"today\"}")).isEqualTo(1);
+            });
             Snapshot s = server.server().usage().snapshot();
             assertThat(server.metric("berth_stats_repositories")).isEqualTo(2);
             assertThat(server.metric("berth_stats_manifests{kind=\"image\"}")).isEqualTo(2); // the same manifest in two repositories
