@@ -54,8 +54,13 @@ public final class AccessService implements AutoCloseable {
     private final Authorizer authorizer;
     private final AuditLog audit;
     private final Clock clock;
-    /** Successful Basic checks, keyed by SHA-256 of the credential: bcrypt costs ~50 ms, a lookup ~1 µs. */
-    private final Cache<String, Principal> verifiedCredentials = Caffeine.newBuilder()
+    /**
+     * Successful Basic checks, keyed by SHA-256 of the credential: bcrypt costs ~50 ms, a lookup ~1 µs. Each
+     * holds the password hash it was verified against, and a hit counts only while the user (as the 5 s
+     * user cache sees them) is enabled and still has that hash: a change made by another process or node
+     * (`berth user passwd`, a delete and re-create of the name) ends it as it ends bearer tokens.
+     */
+    private final Cache<String, VerifiedCredential> verifiedCredentials = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(60)).build();
     private final Cache<String, AtomicInteger> failures = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(FAILURE_WINDOW).build();
@@ -64,6 +69,9 @@ public final class AccessService implements AutoCloseable {
     private final Cache<String, Optional<AccessStore.ApiToken>> robots = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
     private final Map<String, Long> tokenTouched = new ConcurrentHashMap<>();
+    /** Logged-out web sessions, as the database says (5 s, like the user cache: other nodes follow within it). */
+    private final Cache<String, Boolean> endedSessions = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(Authorizer.CACHE_TTL).build();
     /** Checked against when a user does not exist, so timing does not reveal which names do. */
     private volatile String dummyHash;
 
@@ -223,13 +231,18 @@ public final class AccessService implements AutoCloseable {
      */
     public Principal login(String username, String secret, String client) {
         String key = Passwords.sha256Hex(username + '\0' + secret);
-        Principal cached = verifiedCredentials.getIfPresent(key);
-        if (cached != null && stillUsable(cached)) {
-            return cached;
+        VerifiedCredential cached = verifiedCredentials.getIfPresent(key);
+        if (cached != null) {
+            Optional<Principal> live = stillUsable(cached);
+            if (live.isPresent()) {
+                return live.get();
+            }
+            verifiedCredentials.invalidate(key);
         }
         String source = sourceOf(client);
         checkRate(username, source, client);
-        Principal p = secret.startsWith(API_TOKEN_PREFIX) ? checkApiToken(username, secret) : checkPassword(username, secret);
+        VerifiedCredential verified = secret.startsWith(API_TOKEN_PREFIX) ? checkApiToken(username, secret) : checkPassword(username, secret);
+        Principal p = verified == null ? null : verified.principal();
         if (p == null) {
             failure(pairKey(username, source));
             failure("c:" + source);
@@ -239,12 +252,16 @@ public final class AccessService implements AutoCloseable {
         }
         // Only the pair is forgiven: a login to one's own account must not reset an address's or a name's count.
         failures.invalidate(pairKey(username, source));
-        verifiedCredentials.put(key, p);
+        verifiedCredentials.put(key, verified);
         audit.record(p.name(), "login", null, client, true, null);
         return p;
     }
 
-    private Principal checkPassword(String username, String password) {
+    /** A credential that checked out: who, and for a password the hash it matched (null for an API token). */
+    private record VerifiedCredential(Principal principal, String passwordHash) {
+    }
+
+    private VerifiedCredential checkPassword(String username, String password) {
         Optional<AccessStore.User> u = store.user(username);
         if (u.isEmpty()) {
             if (dummyHash == null) {
@@ -256,10 +273,10 @@ public final class AccessService implements AutoCloseable {
         if (u.get().disabled() || !Passwords.verify(password, u.get().passwordHash())) {
             return null;
         }
-        return new Principal.User(u.get().name(), u.get().admin());
+        return new VerifiedCredential(new Principal.User(u.get().name(), u.get().admin()), u.get().passwordHash());
     }
 
-    private Principal checkApiToken(String username, String secret) {
+    private VerifiedCredential checkApiToken(String username, String secret) {
         Optional<AccessStore.ApiToken> t = store.tokenBySecretHash(Passwords.sha256Hex(secret));
         if (t.isEmpty()) {
             return null;
@@ -270,7 +287,7 @@ public final class AccessService implements AutoCloseable {
             return null;
         }
         touch(token.id());
-        return robot(token);
+        return new VerifiedCredential(robot(token), null);
     }
 
     /** Whether an API token may act now: not revoked, not expired, and its owner exists and is enabled. */
@@ -279,9 +296,18 @@ public final class AccessService implements AutoCloseable {
         return !token.revoked() && !expired && user(token.owner()).filter(u -> !u.disabled()).isPresent();
     }
 
-    /** An API token's cached check holds only while the token does: it may expire within the 60 s it is cached. */
-    private boolean stillUsable(Principal p) {
-        return !(p instanceof Principal.Robot r) || robots.get(r.id(), store::token).filter(this::usable).isPresent();
+    /**
+     * Who a cached check stands for now: a password's while its user is enabled and has the same hash (with
+     * their live admin flag), an API token's while the token is usable (it may expire within the 60 s it is
+     * cached); empty otherwise.
+     */
+    private Optional<Principal> stillUsable(VerifiedCredential v) {
+        return switch (v.principal()) {
+            case Principal.Robot r -> robots.get(r.id(), store::token).filter(this::usable).map(t -> r);
+            case Principal.User u -> user(u.name()).filter(x -> !x.disabled() && x.passwordHash().equals(v.passwordHash()))
+                    .map(x -> new Principal.User(x.name(), x.admin()));
+            case Principal.Anonymous a -> Optional.empty();
+        };
     }
 
     private static Principal robot(AccessStore.ApiToken token) {
@@ -350,12 +376,23 @@ public final class AccessService implements AutoCloseable {
             case "user" -> user(v.subject())
                     // A token from before the account was created belongs to a deleted account of the same name.
                     .filter(u -> !u.disabled() && binding(u.passwordHash()).equals(v.passwordBinding())
-                            && u.createdAt() / 1000 * 1000 <= v.issuedAt())
+                            && u.createdAt() / 1000 * 1000 <= v.issuedAt() && issuedSince(v.issuedAt(), u))
                     .map(u -> new Principal.User(u.name(), u.admin()));
             case "robot" -> v.robotId() == null ? Optional.empty()
-                    : robots.get(v.robotId(), store::token).filter(this::usable).map(AccessService::robot);
+                    : robots.get(v.robotId(), store::token).filter(this::usable)
+                            .filter(t -> user(t.owner()).filter(u -> issuedSince(v.issuedAt(), u)).isPresent())
+                            .map(AccessService::robot);
             default -> Optional.empty();
         };
+    }
+
+    /**
+     * Whether something issued at {@code issuedAt} (whole seconds, in millis, as JWTs count) came after the
+     * user's last disable. The second that holds the disable counts as after it, so what is issued right after
+     * a re-enable works; only what was issued in the same second before the disable survives it.
+     */
+    private static boolean issuedSince(long issuedAt, AccessStore.User u) {
+        return u.tokensValidAfter() / 1000 * 1000 <= issuedAt;
     }
 
     private String binding(String passwordHash) {
@@ -383,6 +420,19 @@ public final class AccessService implements AutoCloseable {
     /** The principal's live rights on the repository, whatever a token it presented asked for. */
     public Set<Action> allowed(Principal p, String repository) {
         return authorizer.allowed(p, repository);
+    }
+
+    /**
+     * Whether the caller may read the registry-wide figures on /metrics, which name every namespace (private
+     * ones too) and count its content: an admin, by password or bearer token, or an API token of an enabled
+     * admin (API tokens only read, and a scrape is a read).
+     */
+    public boolean mayReadMetrics(Caller caller) {
+        return switch (caller.principal()) {
+            case Principal.User u -> u.admin();
+            case Principal.Robot r -> user(r.owner()).filter(u -> u.admin() && !u.disabled()).isPresent();
+            case Principal.Anonymous a -> false;
+        };
     }
 
     /** Creates the repository's namespace on a first push (private, the pusher owner). */
@@ -446,11 +496,10 @@ public final class AccessService implements AutoCloseable {
      * is gone, disabled or has a new password since.
      */
     public Principal.User refresh(String refreshToken) {
-        String username = tokens.verifyRefresh(refreshToken, name -> user(name)
-                        .filter(u -> !u.disabled()).map(AccessStore.User::passwordHash))
+        // The same live check as a user's bearer token: password binding, account age, last disable.
+        return tokens.verifyRefresh(refreshToken).flatMap(this::livePrincipal)
+                .filter(Principal.User.class::isInstance).map(Principal.User.class::cast)
                 .orElseThrow(() -> new AuthException(AuthException.Kind.INVALID, "invalid or expired refresh token", 0));
-        AccessStore.User u = user(username).orElseThrow();
-        return new Principal.User(u.name(), u.admin());
     }
 
     // --- web UI sessions ----------------------------------------------------------------------
@@ -478,8 +527,18 @@ public final class AccessService implements AutoCloseable {
         }
         return tokens.verifySession(cookie)
                 .filter(c -> c.loginAt() + settings.sessionMaxAge().toMillis() > clock.millis())
+                .filter(c -> !endedSessions.get(c.sessionId(), store::sessionEnded))
                 .flatMap(c -> livePrincipal(c.who()).filter(p -> !(p instanceof Principal.Anonymous))
                         .map(p -> new Session(p, c.sessionId(), c.loginAt(), c.who().expiresAt())));
+    }
+
+    /**
+     * Logs the session out on every node: its id is recorded as ended until the session's maximum age, so its
+     * cookie (and the CSRF token derived from it) is refused from now on, wherever it is presented.
+     */
+    public void endSession(Session s) {
+        store.endSession(s.id(), s.loginAt() + settings.sessionMaxAge().toMillis());
+        endedSessions.put(s.id(), true);
     }
 
     /** A fresh cookie for the same session, when it is past half its idle time; empty when it need not (or may not) be renewed. */

@@ -11,7 +11,8 @@ import java.util.Optional;
  */
 public interface AccessStore {
 
-    record User(String name, String passwordHash, boolean admin, boolean disabled, long createdAt) {
+    /** {@code tokensValidAfter}: when the user was last disabled (ms); what was issued to them before it is void. */
+    record User(String name, String passwordHash, boolean admin, boolean disabled, long createdAt, long tokensValidAfter) {
     }
 
     record Namespace(String name, boolean isPublic, long createdAt) {
@@ -116,6 +117,14 @@ public interface AccessStore {
     boolean revokeToken(String id, String owner);
 
     void touchToken(String id, long when);
+
+    // web sessions
+
+    /** Records that a web session ended (logged out), until {@code expiresAt}, when its cookie lapses anyway. */
+    void endSession(String sessionId, long expiresAt);
+
+    /** Whether the web session was ended. */
+    boolean sessionEnded(String sessionId);
 
     // signing key
     Optional<String[]> signingKey();

@@ -69,14 +69,25 @@ public final class NamespaceAdmin {
      */
     public NamespaceView create(Principal p, String client, String name, String visibility) {
         requireMayChange(p);
-        if (name == null || !Names.isPathComponent(name)) {
-            throw new RegistryException(ErrorCode.NAME_INVALID, "invalid namespace name: " + name);
+        // A namespace must leave room for a repository in it ("ns/x"), as a repository name is at most 255 characters.
+        if (name == null || !Names.isPathComponent(name) || name.length() > Names.MAX_REPOSITORY_LENGTH - 2) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, "invalid namespace name (lower-case letters and digits, "
+                    + "joined by . _ __ or -, at most " + (Names.MAX_REPOSITORY_LENGTH - 2) + " characters): "
+                    + (name == null ? null : name.length() > 80 ? name.substring(0, 80) + "…" : name));
         }
         if (!authorizer.canCreateNamespaces(p)) {
             throw AdminSupport.denied();
         }
         boolean isPublic = "public".equals(visibility);
         String owner = p instanceof Principal.User u && !u.admin() ? u.name() : null;
+        if (store.user(name).isPresent()) {
+            // A user's name is theirs (names are one space): their personal namespace, deleted and created again,
+            // is theirs again, never someone else's to publish under their name.
+            if (owner != null && !owner.equals(name)) {
+                throw new RegistryException(ErrorCode.CONFLICT, "the name " + name + " is a user's: only their own namespace may have it");
+            }
+            owner = name;
+        }
         if (!store.createNamespace(name, isPublic, owner)) {
             throw new RegistryException(ErrorCode.CONFLICT, "namespace " + name + " already exists");
         }

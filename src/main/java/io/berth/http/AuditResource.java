@@ -1,5 +1,7 @@
 package io.berth.http;
 
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 import io.berth.auth.AccessStore;
 import io.berth.auth.AdminService;
 import io.berth.auth.Principal;
@@ -23,13 +25,24 @@ final class AuditResource implements AdminHttp.Resource {
         String since = ex.query("since");
         String before = ex.query("before");
         AccessStore.AuditQuery q = new AccessStore.AuditQuery(ex.query("actor"), ex.query("action"), ex.query("target"),
-                since == null ? null : AdminHttp.instant(since, "since"), before == null ? null : Long.parseLong(before), limit + 1);
+                since == null ? null : AdminHttp.instant(since, "since"), before == null ? null : eventId(before), limit + 1);
         List<AccessStore.AuditEvent> events = admin.audit(caller, q);
-        if (events.size() > limit) {
+        if (limit == 0) {
+            events = List.of();
+        } else if (events.size() > limit) {
             events = events.subList(0, limit);
             ex.setHeader("Link", "<" + AdminApi.PREFIX + "audit?n=" + limit + "&before=" + events.getLast().id() + ">; rel=\"next\"");
         }
         ex.sendJson(200, events.stream().map(AuditResource::json).toList());
+    }
+
+    /** {@code before}: the id of an event, as the Link header gives it. */
+    private static long eventId(String before) {
+        try {
+            return Long.parseLong(before);
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "before must be an audit event's id (an integer)");
+        }
     }
 
     private static Map<String, Object> json(AccessStore.AuditEvent e) {

@@ -1,5 +1,8 @@
 package io.berth.http;
 
+import io.berth.auth.AccessService;
+import io.berth.auth.AuthException;
+
 import io.berth.registry.Registry;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Connector;
@@ -15,23 +18,27 @@ import java.util.Map;
 
 /**
  * /healthz (the process answers), /readyz (storage and database reachable) and /metrics (Prometheus).
- * With a debug listener (registry:2's http.debug.addr), /metrics is served there only, and that listener
- * serves nothing else; health stays on both, since load balancers probe the public port.
+ * With a debug listener (registry:2's http.debug.addr), /metrics is served there only, to whoever reaches
+ * that listener (the operator's network, as registry:2's), and that listener serves nothing else; health
+ * stays on both, since load balancers probe the public port. On the public port, with accounts, /metrics
+ * answers admins only: its per-namespace figures name private namespaces (and, through their personal
+ * namespaces, every user) and count their content.
  */
 public final class OpsHandler extends Handler.Abstract {
     private final Registry registry;
     private final Metrics metrics;
     private final Connector debug;
+    private final AccessService access;
 
-    public OpsHandler(Registry registry, Metrics metrics) {
-        this(registry, metrics, null);
-    }
-
-    /** {@code debug}: the debug listener's connector, or null to serve /metrics on the public port. */
-    public OpsHandler(Registry registry, Metrics metrics, Connector debug) {
+    /**
+     * {@code debug}: the debug listener's connector, or null to serve /metrics on the public port;
+     * {@code access}: who may scrape there (null: a registry without accounts, where nothing is private).
+     */
+    public OpsHandler(Registry registry, Metrics metrics, Connector debug, AccessService access) {
         this.registry = registry;
         this.metrics = metrics;
         this.debug = debug;
+        this.access = access;
     }
 
     @Override
@@ -45,6 +52,12 @@ public final class OpsHandler extends Handler.Abstract {
                 if (debug != null && !onDebug) {
                     return false;
                 }
+                if (!onDebug && !mayScrape(request)) {
+                    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"Berth metrics\"");
+                    write(response, callback, 401, "text/plain",
+                            "/metrics needs an admin's credentials (or a debug listener: REGISTRY_HTTP_DEBUG_ADDR)\n".getBytes(StandardCharsets.UTF_8));
+                    return true;
+                }
                 write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
             }
             default -> {
@@ -55,6 +68,18 @@ public final class OpsHandler extends Handler.Abstract {
             }
         }
         return true;
+    }
+
+    private boolean mayScrape(Request request) {
+        if (access == null) {
+            return true;
+        }
+        try {
+            return access.mayReadMetrics(access.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION),
+                    Request.getRemoteAddr(request)));
+        } catch (AuthException e) {
+            return false;
+        }
     }
 
     private void ready(Response response, Callback callback) throws Exception {

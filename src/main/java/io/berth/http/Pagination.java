@@ -34,8 +34,8 @@ final class Pagination {
      * in which case a Link to the next page is added.
      */
     static <T> List<T> page(Exchange ex, List<T> fetched, int limit, String basePath, java.util.function.Function<T, String> key) {
-        if (fetched.size() <= limit) {
-            return fetched;
+        if (fetched.size() <= limit || limit == 0) { // n=0: an empty page, and no next one to point to
+            return fetched.subList(0, Math.min(limit, fetched.size()));
         }
         List<T> page = fetched.subList(0, limit);
         String last = key.apply(page.getLast());

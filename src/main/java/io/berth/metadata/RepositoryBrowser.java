@@ -95,10 +95,11 @@ public interface RepositoryBrowser {
     List<Sized> childContent(String repository, Digest index);
 
     /**
-     * The blobs that deleting a manifest would leave unreferenced in the whole registry, by digest: those it
-     * references — and, for an index, those of its children that nothing else keeps (no tag, no other index
-     * of the repository) — that no other manifest of any repository references. What garbage collection
-     * then reclaims; empty when the manifest does not exist.
+     * The blobs that deleting a manifest would leave unreferenced, by digest: those it references — and, for
+     * an index, those of its children that nothing else keeps (no tag, no other index of the repository) —
+     * that no other manifest in the {@code readable} namespaces references. With {@link Readable#EVERYTHING},
+     * what garbage collection then reclaims; narrower, an upper bound that tells nothing of the namespaces left
+     * out (whether they hold a blob would otherwise show). Empty when the manifest does not exist.
      */
-    List<Sized> freedBy(String repository, Digest manifest);
+    List<Sized> freedBy(String repository, Digest manifest, Readable readable);
 }

@@ -254,7 +254,8 @@ public final class ProxyRegistry implements Registry {
             throw blobError(e, digest);
         }
         if (!held) {
-            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream of " + repository);
+            // Word for word what a fetch of a digest stored nowhere answers: whether some other repository holds it is not the caller's to learn.
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the upstream");
         }
         if (metadata.linkStoredBlob(repository, digest).isEmpty()) {
             return Optional.empty();

@@ -142,7 +142,7 @@ public final class BerthServer implements AutoCloseable {
         }
 
         Handler.Sequence routes = new Handler.Sequence(
-                new OpsHandler(registry, metrics, debugConnector),
+                new OpsHandler(registry, metrics, debugConnector, access),
                 new TokenEndpoint(access),
                 // The admin API answers a database outage in its own words ("database unavailable"), as it does
                 // for its account queries, so it takes the core without the boundary that would reword it.

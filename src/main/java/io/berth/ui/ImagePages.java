@@ -108,7 +108,11 @@ final class ImagePages {
             referrers.add(new Referrer(r.digest(), r.artifactType(), r.size(), createdOf(r)));
         }
         List<String> tags = browser.tagsOf(name, digest, TAG_LIMIT + 1);
-        List<RepositoryBrowser.Sized> freed = browser.freedBy(name, digest);
+        // Only what the viewer may read counts as sharing: whether a private repository holds a blob is not theirs to learn.
+        RepositoryBrowser.Readable readable = ui.readable(web);
+        List<RepositoryBrowser.Sized> freed = browser.freedBy(name, digest, readable);
+        String freedScope = readable.everything() ? "that no other manifest in the registry uses"
+                : "that no other manifest you can see uses; repositories you cannot see may share some";
         Map<Digest, Long> childBytes = new HashMap<>();
         if (m.isIndex()) {
             browser.childContent(name, digest).forEach(c -> childBytes.put(c.digest(), c.bytes()));
@@ -135,13 +139,15 @@ final class ImagePages {
         params.put("childBytes", childBytes);
         params.put("freed", freedDigests);
         params.put("freedBytes", freedBytes);
+        params.put("freedScope", freedScope);
         params.put("mayDelete", WebUi.mayChange(web) && rights.contains(Action.DELETE));
-        params.put("confirm", deleteConfirmation(name, m, tags, moreTags, freedBytes, freed.size()));
+        params.put("confirm", deleteConfirmation(name, m, tags, moreTags, freedBytes, freed.size(), freedScope));
         ui.render(web, 200, "image.jte", params);
     }
 
     /** What the confirmation says: the tags that go with it and what garbage collection may then reclaim. */
-    private static String deleteConfirmation(String name, ManifestView m, List<String> tags, boolean moreTags, long freedBytes, int blobs) {
+    private static String deleteConfirmation(String name, ManifestView m, List<String> tags, boolean moreTags, long freedBytes, int blobs,
+                                             String freedScope) {
         StringBuilder s = new StringBuilder("Delete manifest ").append(Format.shortDigest(m.digest())).append(" of ").append(name).append('?');
         if (tags.isEmpty()) {
             s.append(" No tag points at it.");
@@ -150,7 +156,7 @@ final class ImagePages {
                     .append(moreTags ? " and more" : "").append(tags.size() == 1 && !moreTags ? " goes" : " go").append(" with it.");
         }
         s.append(" Garbage collection can then reclaim ").append(Format.bytes(freedBytes)).append(" (")
-                .append(blobs).append(blobs == 1 ? " blob" : " blobs").append(" that no other manifest in the registry uses")
+                .append(blobs).append(blobs == 1 ? " blob " : " blobs ").append(freedScope)
                 .append(m.isIndex() ? ", counting the platform images only this index keeps" : "").append(").");
         return s.toString();
     }

@@ -50,6 +50,9 @@ final class LoginPages {
             web.redirect("/");
             return;
         }
+        if (web.session != null) {
+            access.endSession(web.session); // the cookie is refused from now on, even where a copy of it survives
+        }
         web.setSessionCookie("", true);
         web.redirect("/login");
     }
@@ -65,10 +68,21 @@ final class LoginPages {
 
     /** Only a path of this site: never "//elsewhere" or "https://elsewhere" (no open redirect through the login). */
     static String safeNext(String next) {
-        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\") || next.contains("\r")
-                || next.contains("\n") || next.startsWith("/login")) {
-            return "/";
+        boolean local = next != null && next.startsWith("/") && !next.startsWith("//") && onlyPathCharacters(next);
+        return local && !next.startsWith("/login") ? next : "/";
+    }
+
+    /**
+     * Only printable ASCII other than the backslash: browsers drop tabs and newlines from a URL and read "\" as
+     * "/", so "/\t/evil.example" would leave the site. Every path of ours (names are ASCII) passes.
+     */
+    private static boolean onlyPathCharacters(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '\\') {
+                return false;
+            }
         }
-        return next;
+        return true;
     }
 }

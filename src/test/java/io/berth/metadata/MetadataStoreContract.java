@@ -800,8 +800,11 @@ public abstract class MetadataStoreContract {
         assertThat(browser().tagsOf("team/app", image.digest(), 1)).containsExactly("1.0");
         assertThat(browser().tagsOf("other/x", image.digest(), 10)).isEmpty();
         // Blobs another manifest references — in another repository, or the same one — stay.
-        assertThat(browser().freedBy("team/app", image.digest())).containsExactlyInAnyOrderElementsOf(
+        assertThat(browser().freedBy("team/app", image.digest(), RepositoryBrowser.Readable.EVERYTHING)).containsExactlyInAnyOrderElementsOf(
                 List.of(new RepositoryBrowser.Sized(config, 100), new RepositoryBrowser.Sized(own, 1000)));
+        // A viewer who may not read other/x learns nothing of it: its use of the shared blob does not count.
+        assertThat(browser().freedBy("team/app", image.digest(), RepositoryBrowser.Readable.only(java.util.Set.of("team"))))
+                .extracting(RepositoryBrowser.Sized::digest).containsExactlyInAnyOrder(config, own, shared);
 
         // An index: its children's blobs count, unless the child is kept (tagged, or in another index).
         Digest armConfig = blob("arm-config");
@@ -814,12 +817,12 @@ public abstract class MetadataStoreContract {
         store.putManifest(index, "multi", List.of(), List.of(image.digest(), arm.digest()));
         assertThat(browser().childContent("team/app", index.digest())).containsExactlyInAnyOrder(
                 new RepositoryBrowser.Sized(image.digest(), 1670), new RepositoryBrowser.Sized(arm.digest(), 2010));
-        assertThat(browser().freedBy("team/app", index.digest())).extracting(RepositoryBrowser.Sized::digest)
+        assertThat(browser().freedBy("team/app", index.digest(), RepositoryBrowser.Readable.EVERYTHING)).extracting(RepositoryBrowser.Sized::digest)
                 .containsExactlyInAnyOrder(armConfig, armLayer); // the amd64 image is tagged: it stays
         ManifestRecord other = manifest("team/app", "other-index", null, null);
         store.putManifest(other, null, List.of(), List.of(arm.digest()));
-        assertThat(browser().freedBy("team/app", index.digest())).isEmpty();
-        assertThat(browser().freedBy("team/app", blob("no such manifest"))).isEmpty();
+        assertThat(browser().freedBy("team/app", index.digest(), RepositoryBrowser.Readable.EVERYTHING)).isEmpty();
+        assertThat(browser().freedBy("team/app", blob("no such manifest"), RepositoryBrowser.Readable.EVERYTHING)).isEmpty();
         assertThat(browser().childContent("team/app", image.digest())).isEmpty();
     }
 

@@ -30,7 +30,7 @@ import static io.berth.metadata.jdbc.Sql.update;
 /** {@link AccessStore} on the registry's SQLite or PostgreSQL database. */
 final class JdbcAccessStore implements AccessStore {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String USER_COLUMNS = "name, password_hash, admin, disabled, created_at";
+    private static final String USER_COLUMNS = "name, password_hash, admin, disabled, created_at, tokens_valid_after";
     private static final String TOKEN_COLUMNS = "id, owner, name, secret_hash, scopes, expires_at, last_used_at, created_at, revoked";
 
     private final Sql sql;
@@ -138,8 +138,10 @@ final class JdbcAccessStore implements AccessStore {
             if (admin != null) {
                 update(c, "UPDATE users SET admin = ?, updated_at = ? WHERE name = ?", admin, now, name);
             }
-            if (disabled != null) {
-                update(c, "UPDATE users SET disabled = ?, updated_at = ? WHERE name = ?", disabled, now, name);
+            if (Boolean.TRUE.equals(disabled)) { // what was issued before stays void after a re-enable
+                update(c, "UPDATE users SET disabled = ?, tokens_valid_after = ?, updated_at = ? WHERE name = ?", true, now, now, name);
+            } else if (disabled != null) {
+                update(c, "UPDATE users SET disabled = ?, updated_at = ? WHERE name = ?", false, now, name);
             }
             return true;
         });
@@ -166,7 +168,7 @@ final class JdbcAccessStore implements AccessStore {
     }
 
     private static User toUser(ResultSet rs) throws SQLException {
-        return new User(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getLong(5));
+        return new User(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getLong(5), rs.getLong(6));
     }
 
     // --- namespaces ---------------------------------------------------------------------------
@@ -358,6 +360,20 @@ final class JdbcAccessStore implements AccessStore {
     @Override
     public void touchToken(String id, long when) {
         sql.write(c -> update(c, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", when, id));
+    }
+
+    @Override
+    public void endSession(String sessionId, long expiresAt) {
+        long now = System.currentTimeMillis();
+        sql.write(c -> {
+            update(c, "DELETE FROM ended_sessions WHERE expires_at < ?", now); // lapsed cookies need no record
+            return update(c, "INSERT INTO ended_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", sessionId, expiresAt);
+        });
+    }
+
+    @Override
+    public boolean sessionEnded(String sessionId) {
+        return sql.read(c -> exists(c, "SELECT 1 FROM ended_sessions WHERE id = ?", sessionId));
     }
 
     private static ApiToken toToken(ResultSet rs) throws SQLException {

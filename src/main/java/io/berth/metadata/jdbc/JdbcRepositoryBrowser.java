@@ -33,9 +33,9 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
             + " AND o.kind = 'm' AND o.manifest_digest <> c.manifest_digest))"
             + " SELECT b.digest, b.size FROM blobs b WHERE b.digest IN (SELECT r.digest FROM manifest_references r"
             + " JOIN doomed d ON d.repository = r.repository AND d.manifest_digest = r.manifest_digest WHERE r.kind = 'b')"
-            + " AND NOT EXISTS (SELECT 1 FROM manifest_references o WHERE o.digest = b.digest AND NOT EXISTS"
-            + " (SELECT 1 FROM doomed d WHERE d.repository = o.repository AND d.manifest_digest = o.manifest_digest))"
-            + " ORDER BY b.digest";
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references o JOIN repositories ro ON ro.name = o.repository"
+            + " WHERE o.digest = b.digest AND NOT EXISTS"
+            + " (SELECT 1 FROM doomed d WHERE d.repository = o.repository AND d.manifest_digest = o.manifest_digest)";
 
     private static final String REPOSITORY_SELECT = "SELECT r.name, r.description,"
             + " (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name),"
@@ -158,9 +158,17 @@ final class JdbcRepositoryBrowser implements RepositoryBrowser {
     }
 
     @Override
-    public List<Sized> freedBy(String repository, Digest manifest) {
+    public List<Sized> freedBy(String repository, Digest manifest, Readable readable) {
         String d = manifest.toString();
-        return sql.read(c -> list(c, JdbcRepositoryBrowser::sized, FREED_BY, repository, d, repository, d));
+        StringBuilder q = new StringBuilder(FREED_BY);
+        List<Object> args = new ArrayList<>(List.of(repository, d, repository, d));
+        if (!readable.nothing()) {
+            inNamespaces(q, args, readable, "ro.namespace");
+        } else {
+            q.append(" AND 1 = 0");
+        }
+        q.append(") ORDER BY b.digest");
+        return sql.read(c -> list(c, JdbcRepositoryBrowser::sized, q.toString(), args.toArray()));
     }
 
     private static void inNamespaces(StringBuilder q, List<Object> args, Readable readable, String column) {
