@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Online garbage collection, with every node serving (ARCHITECTURE.md, "Garbage collection"). A collection:
  * <ol>
- * <li>policies: deletes untagged manifests and dangling referrers when configured ({@link ManifestPolicy});</li>
+ * <li>policies: deletes untagged manifests and dangling referrers, and evicts the pull-through cache's content not
+ * pulled for a while, when configured ({@link ManifestPolicy});</li>
  * <li>mark: manifests live in the database, so what they reference is the mark set;</li>
  * <li>condemn: links no manifest of their repository references, unseen for the grace period, are condemned —
  * a read that finds one rescues it;</li>
@@ -322,6 +323,10 @@ public final class GarbageCollector implements AutoCloseable {
             phase("policies");
             manifests(r);
         }
+        if (settings.evictsCache()) {
+            phase("cache eviction");
+            evictCache(r);
+        }
         phase("mark");
         r.marked = store.referencedBlobs();
         long t0 = clock.millis();
@@ -414,14 +419,57 @@ public final class GarbageCollector implements AutoCloseable {
                     r.item(GcResult.Kind.MANIFEST, repository, d.digest().toString(), 0);
                 }
             }
-            r.policyDeletions.put(repository, deleted);
-            for (GcStore.Reference ref : graph.references()) {
-                if (deleted.contains(ref.manifest())) {
-                    r.freedByPolicies.add(ref.target());
+            policyDeleted(r, repository, graph, deleted);
+        }
+    }
+
+    /** Remembers what a policy deleted in a repository (for the dry run's sweep), and renews the lease. */
+    private void policyDeleted(Run r, String repository, GcStore.RepositoryGraph graph, Set<Digest> deleted) {
+        r.policyDeletions.computeIfAbsent(repository, k -> new HashSet<>()).addAll(deleted);
+        for (GcStore.Reference ref : graph.references()) {
+            if (deleted.contains(ref.manifest())) {
+                r.freedByPolicies.add(ref.target());
+            }
+        }
+        renewLease();
+    }
+
+    /**
+     * The cache's tags and manifests nobody pulled for {@link GcSettings#cacheEvictAfter} (counted from the fill when
+     * never pulled), in the repositories of its upstreams' namespaces that nobody pushed to; the upstream still has
+     * them, and the next pull fetches them again. Their blobs go in this collection's sweep once past the grace.
+     */
+    private void evictCache(Run r) {
+        long usedBefore = clock.millis() - settings.cacheEvictAfter().toMillis();
+        for (String repository : cachedRepositories()) {
+            GcStore.CacheGraph cache = store.cacheGraph(repository);
+            List<ManifestPolicy.Eviction> plan = ManifestPolicy.evictions(cache, usedBefore);
+            if (plan.isEmpty()) {
+                continue;
+            }
+            Set<Digest> deleted = new HashSet<>();
+            for (ManifestPolicy.Eviction e : plan) {
+                if (e.tag() != null) {
+                    if (r.dryRun || store.evictTag(repository, e.tag(), e.digest(), usedBefore)) {
+                        r.item(GcResult.Kind.TAG, repository, e.tag(), 0);
+                    }
+                } else if (r.dryRun || store.evictManifest(repository, e.digest(), usedBefore)) {
+                    deleted.add(e.digest());
+                    r.manifests++;
+                    r.item(GcResult.Kind.MANIFEST, repository, e.digest().toString(), 0);
                 }
             }
-            renewLease();
+            policyDeleted(r, repository, cache.graph(), deleted);
         }
+    }
+
+    /** The repositories under the upstreams' namespaces that only the cache filled, each once. */
+    private Set<String> cachedRepositories() {
+        Set<String> out = new java.util.TreeSet<>();
+        for (String namespace : settings.cacheNamespaces()) {
+            out.addAll(store.cachedRepositories(namespace));
+        }
+        return out;
     }
 
     private List<String> allRepositories() {

@@ -8,7 +8,7 @@ import java.util.List;
  * What one collection did, or (dry run) would do.
  *
  * @param marked           distinct blobs the stored manifests reference (kept)
- * @param manifestsDeleted manifests the policies deleted (untagged, dangling referrers)
+ * @param manifestsDeleted manifests the policies deleted (untagged, dangling referrers, evicted from the cache)
  * @param linksRemoved     blob links no manifest of their repository references, unseen for the grace period
  * @param blobsSwept       blobs tombstoned: nothing referenced or linked them for the grace period
  * @param orphans          blob data and upload data the metadata did not know, older than the grace period
@@ -23,6 +23,8 @@ public record GcResult(long runId, boolean dryRun, String trigger, Instant start
     public enum Kind {
         /** A manifest a policy deleted: repository and digest. */
         MANIFEST,
+        /** A tag of the pull-through cache it evicted: repository and tag. */
+        TAG,
         /** A blob link: repository and digest (the bytes stay while other repositories use them). */
         LINK,
         /** A blob whose bytes went: digest and size. */
@@ -33,7 +35,7 @@ public record GcResult(long runId, boolean dryRun, String trigger, Instant start
         ORPHAN_UPLOAD
     }
 
-    /** One thing deleted: {@code name} is a digest, or a storage path for {@link Kind#ORPHAN_UPLOAD}; {@code repository} is null for blobs and orphans. */
+    /** One thing deleted: {@code name} is a digest, a tag for {@link Kind#TAG}, or a storage path for {@link Kind#ORPHAN_UPLOAD}; {@code repository} is null for blobs and orphans. */
     public record Item(Kind kind, String repository, String name, long size) {
     }
 }
