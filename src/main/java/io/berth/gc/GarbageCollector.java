@@ -70,6 +70,8 @@ public final class GarbageCollector implements AutoCloseable {
     private final Runnable flushSeen;
     /** Run after every real collection: the usage counters' exact recount (what the sweep removed is counted there). */
     private volatile Runnable afterRun = () -> { };
+    /** Told every result, dry runs included (BerthServer: the namespaces' webhooks). */
+    private volatile java.util.function.Consumer<GcResult> listener = r -> { };
     private final String node;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile String phase;
@@ -226,6 +228,8 @@ public final class GarbageCollector implements AutoCloseable {
         final List<String> errors = new ArrayList<>();
         final List<GcResult.Item> items = new ArrayList<>();
         boolean truncated;
+        /** What each namespace lost, counted in full. */
+        final Map<String, GcResult.Share> shares = new TreeMap<>();
         /** The manifests the policies deleted (or would), by repository. */
         final Map<String, Set<Digest>> policyDeletions = new HashMap<>();
         /** What those manifests referenced. */
@@ -239,6 +243,11 @@ public final class GarbageCollector implements AutoCloseable {
         }
 
         void item(GcResult.Kind kind, String repository, String name, long size) {
+            if (repository != null) {
+                int slash = repository.indexOf('/');
+                shares.merge(slash < 0 ? repository : repository.substring(0, slash), new GcResult.Share(0, 0, 0).plus(kind),
+                        (a, b) -> a.plus(kind));
+            }
             if (items.size() < MAX_ITEMS) {
                 items.add(new GcResult.Item(kind, repository, name, size));
             } else {
@@ -284,6 +293,11 @@ public final class GarbageCollector implements AutoCloseable {
         this.afterRun = hook;
     }
 
+    /** Who hears every result, dry runs included, once it is recorded; a failure there is logged, never the run's. */
+    public void tellEachResult(java.util.function.Consumer<GcResult> listener) {
+        this.listener = listener;
+    }
+
     private GcResult execute(Run r) {
         try {
             try {
@@ -296,7 +310,7 @@ public final class GarbageCollector implements AutoCloseable {
             }
             long finished = clock.millis();
             GcResult result = new GcResult(r.id, r.dryRun, r.trigger, Instant.ofEpochMilli(r.startedAt), Duration.ofMillis(finished - r.startedAt),
-                    r.marked, r.manifests, r.links, r.blobs, r.orphans, r.bytesFreed, List.copyOf(r.errors), List.copyOf(r.items), r.truncated);
+                    r.marked, r.manifests, r.links, r.blobs, r.orphans, r.bytesFreed, List.copyOf(r.errors), List.copyOf(r.items), r.truncated, r.shares);
             try {
                 store.finishRun(new GcStore.Run(r.id, r.startedAt, finished, r.dryRun, r.trigger, node, r.marked, r.manifests, r.links,
                         r.blobs, r.orphans, r.bytesFreed, r.errors.size(), r.errors.isEmpty() ? null : String.join("\n", r.errors)));
@@ -304,6 +318,7 @@ public final class GarbageCollector implements AutoCloseable {
                 LOG.warn("garbage collection: cannot record run {}: {}", r.id, e.getMessage());
             }
             last = result;
+            tell(result);
             return result;
         } finally {
             try {
@@ -314,6 +329,14 @@ public final class GarbageCollector implements AutoCloseable {
             phase = null;
             since = null;
             running.set(false);
+        }
+    }
+
+    private void tell(GcResult result) {
+        try {
+            listener.accept(result);
+        } catch (RuntimeException e) {
+            LOG.warn("garbage collection: telling run {} failed: {}", result.runId(), e.getMessage());
         }
     }
 

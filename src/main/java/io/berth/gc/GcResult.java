@@ -3,6 +3,7 @@ package io.berth.gc;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one collection did, or (dry run) would do.
@@ -15,10 +16,23 @@ import java.util.List;
  * @param bytesFreed       bytes deleted from the store (dry run: that would be)
  * @param items            what was deleted (dry run: would be), at most {@value GarbageCollector#MAX_ITEMS}
  * @param itemsTruncated   whether {@code items} was cut short
+ * @param shares           by namespace (a repository's first path segment): what was deleted there, counted in full
+ *                         however many items are listed — what that namespace's webhooks may be told, and no more
  */
 public record GcResult(long runId, boolean dryRun, String trigger, Instant startedAt, Duration duration, long marked,
                        long manifestsDeleted, long linksRemoved, long blobsSwept, long orphans, long bytesFreed,
-                       List<String> errors, List<Item> items, boolean itemsTruncated) {
+                       List<String> errors, List<Item> items, boolean itemsTruncated, Map<String, Share> shares) {
+
+    public GcResult {
+        shares = Map.copyOf(shares);
+    }
+
+    /** One namespace's share of a collection: its manifests the policies deleted, its evicted tags, its removed links. */
+    public record Share(long manifests, long tags, long links) {
+        Share plus(Kind kind) {
+            return new Share(manifests + (kind == Kind.MANIFEST ? 1 : 0), tags + (kind == Kind.TAG ? 1 : 0), links + (kind == Kind.LINK ? 1 : 0));
+        }
+    }
 
     public enum Kind {
         /** A manifest a policy deleted: repository and digest. */

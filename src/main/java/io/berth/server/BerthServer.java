@@ -128,6 +128,10 @@ public final class BerthServer implements AutoCloseable {
         EventSink events = EventSink.fanOut(List.of(usage.sink(), webhooks));
         // Who may do what with immutable tags, retention and webhooks: for the admin API and the web UI alike.
         this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks);
+        // Retention and GC runs, told to each namespace's webhooks as that namespace's share.
+        io.berth.admin.LifecycleEvents runs = new io.berth.admin.LifecycleEvents(webhooks);
+        retention.tellEachRun(runs::retentionRan);
+        gc.tellEachResult(runs::gcRan);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
