@@ -5,6 +5,7 @@ import io.berth.metadata.jdbc.JdbcMetadataStore;
 import io.berth.storage.filesystem.FilesystemDriver;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
+import io.berth.testing.Upstreams;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -26,12 +27,7 @@ class CacheEvictionTest {
     private static final Duration EVICT_AFTER = Duration.ofHours(168);
 
     private static TestServer upstream() {
-        TestServer up = TestServer.start();
-        Http admin = up.http();
-        assertThat(admin.method("POST", "/api/v1/users", "{\"name\":\"mirror\",\"password\":\"mirror-pw\"}".getBytes()).statusCode()).isEqualTo(201);
-        assertThat(admin.method("POST", "/api/v1/namespaces", "{\"name\":\"team\",\"visibility\":\"private\"}".getBytes()).statusCode()).isEqualTo(201);
-        assertThat(admin.method("PUT", "/api/v1/namespaces/team/members/mirror", "{\"role\":\"reader\"}".getBytes()).statusCode()).isEqualTo(200);
-        return up;
+        return Upstreams.privateBerth("mirror-pw");
     }
 
     private static TestServer cacheOf(TestServer up) {
@@ -39,15 +35,7 @@ class CacheEvictionTest {
     }
 
     private static TestServer cacheOf(TestServer up, Map<String, String> settings) {
-        String yaml = """
-                berth:
-                  proxy:
-                    upstreams:
-                      - name: up
-                        url: %s
-                        username: mirror
-                        password: mirror-pw
-                """.formatted(up.url());
+        String yaml = Upstreams.yaml("up", up, "mirror-pw", "");
         Map<String, String> env = new java.util.HashMap<>(Map.of("BERTH_GC_ENABLED", "false", "BERTH_GC_GRACE", "2s"));
         env.putAll(settings);
         return TestServer.startWithConfig(yaml, env);
