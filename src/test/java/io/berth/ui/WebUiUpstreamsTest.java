@@ -130,4 +130,13 @@ class WebUiUpstreamsTest {
         assertThat(web.page("/admin/upstreams", admin)).doesNotContain(UPSTREAM_PASSWORD).contains("registry.example.com");
         assertThat(web.postWithToken("/admin/upstreams", admin, "/admin/upstreams", "x=1").statusCode()).isEqualTo(404);
     }
+
+    @Test
+    void withoutACacheThePageSaysSo() {
+        try (TestServer plain = TestServer.start()) {
+            WebClient client = new WebClient(plain.url());
+            String page = client.page("/admin/upstreams", client.login("admin", TestServer.ADMIN_PASSWORD));
+            assertThat(page).contains("No upstream is configured").doesNotContain("<table class=\"upstreams\"");
+        }
+    }
 }
