@@ -12,14 +12,10 @@ import io.berth.lifecycle.RetentionReport;
 import io.berth.lifecycle.RetentionRule;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
-import io.berth.webhooks.EventKind;
-import io.berth.webhooks.WebhookEvent;
 import io.berth.webhooks.WebhookStore.Delivery;
 import io.berth.webhooks.Webhooks;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -128,12 +124,7 @@ public final class LifecycleAdmin {
         String detail = "deleted " + report.deletedTags() + " tags and " + report.deletedManifests() + " untagged manifests"
                 + (report.skipped().isEmpty() ? "" : ", left " + report.skipped().size() + " changed since planned or immutable");
         audit(p, client, "retention.run", namespace == null ? "*" : namespace, detail);
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("requestedBy", p.name());
-        fields.put("deletedTags", report.deletedTags());
-        fields.put("deletedManifests", report.deletedManifests());
-        fields.put("skipped", report.skipped().size());
-        webhooks.publish(WebhookEvent.of(EventKind.RETENTION_RUN, namespace, fields));
+        // the namespaces' webhooks hear of it from Retention itself (LifecycleEvents), as of scheduled runs
     }
 
     // --- webhooks -------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ final class GcCommand implements Callable<Integer> {
         if (!quiet) {
             for (GcResult.Item i : r.items()) {
                 System.out.println(would + i.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " "
-                        + (i.repository() == null ? "" : i.repository() + "@") + i.name() + (i.size() > 0 ? " (" + i.size() + " bytes)" : ""));
+                        + (i.repository() == null ? "" : i.repository() + (i.kind() == GcResult.Kind.TAG ? ":" : "@")) + i.name() + (i.size() > 0 ? " (" + i.size() + " bytes)" : ""));
             }
             if (r.itemsTruncated()) {
                 System.out.println("… (only the first " + GarbageCollector.MAX_ITEMS + " items are listed)");

@@ -207,7 +207,20 @@ public record BerthConfig(
             throw Settings.invalid("berth.gc.untagged", untagged.toString(), "a duration of at least 1s, such as 720h");
         }
         return new GcSettings(s.bool("berth.gc.enabled", d.scheduled()), grace, interval, dailyAt, untagged,
-                s.bool("berth.gc.referrers", d.referrers()));
+                s.bool("berth.gc.referrers", d.referrers()), cacheEvictAfter(s),
+                upstreams(s).stream().filter(Upstream::enabled).map(Upstream::namespace).toList());
+    }
+
+    /** berth.gc.cacheevictafter: unset or 0 keeps what the cache holds; else at least an hour (pulls are written in batches). */
+    private static Duration cacheEvictAfter(Settings s) {
+        Duration after = s.duration("berth.gc.cacheevictafter", Duration.ZERO);
+        if (after.isZero()) {
+            return null;
+        }
+        if (after.compareTo(Duration.ofHours(1)) < 0) {
+            throw Settings.invalid("berth.gc.cacheevictafter", after.toString(), "0 (keep) or a duration of at least 1h, such as 720h");
+        }
+        return after;
     }
 
     /**

@@ -54,7 +54,8 @@ final class SettingsSchema {
             "berth.retention.interval", "berth.retention.untaggedgrace",
             "berth.webhooks.allowprivate", "berth.webhooks.timeout", "berth.webhooks.backoff", "berth.webhooks.attempts",
 
-            "berth.gc.enabled", "berth.gc.grace", "berth.gc.interval", "berth.gc.schedule", "berth.gc.untagged", "berth.gc.referrers");
+            "berth.gc.enabled", "berth.gc.grace", "berth.gc.interval", "berth.gc.schedule", "berth.gc.untagged", "berth.gc.referrers",
+            "berth.gc.cacheevictafter");
 
     /** The keys of one entry of berth.proxy.upstreams. */
     static final List<String> UPSTREAM = List.of("name", "url", "namespace", "username", "password", "ttl", "allow", "enabled",

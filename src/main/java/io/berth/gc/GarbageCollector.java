@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Online garbage collection, with every node serving (ARCHITECTURE.md, "Garbage collection"). A collection:
  * <ol>
- * <li>policies: deletes untagged manifests and dangling referrers when configured ({@link ManifestPolicy});</li>
+ * <li>policies: deletes untagged manifests and dangling referrers, and evicts the pull-through cache's content not
+ * pulled for a while, when configured ({@link ManifestPolicy});</li>
  * <li>mark: manifests live in the database, so what they reference is the mark set;</li>
  * <li>condemn: links no manifest of their repository references, unseen for the grace period, are condemned —
  * a read that finds one rescues it;</li>
@@ -69,6 +70,8 @@ public final class GarbageCollector implements AutoCloseable {
     private final Runnable flushSeen;
     /** Run after every real collection: the usage counters' exact recount (what the sweep removed is counted there). */
     private volatile Runnable afterRun = () -> { };
+    /** Told every result, dry runs included (BerthServer: the namespaces' webhooks). */
+    private volatile java.util.function.Consumer<GcResult> listener = r -> { };
     private final String node;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile String phase;
@@ -225,6 +228,8 @@ public final class GarbageCollector implements AutoCloseable {
         final List<String> errors = new ArrayList<>();
         final List<GcResult.Item> items = new ArrayList<>();
         boolean truncated;
+        /** What each namespace lost, counted in full. */
+        final Map<String, GcResult.Share> shares = new TreeMap<>();
         /** The manifests the policies deleted (or would), by repository. */
         final Map<String, Set<Digest>> policyDeletions = new HashMap<>();
         /** What those manifests referenced. */
@@ -238,6 +243,11 @@ public final class GarbageCollector implements AutoCloseable {
         }
 
         void item(GcResult.Kind kind, String repository, String name, long size) {
+            if (repository != null) {
+                int slash = repository.indexOf('/');
+                shares.merge(slash < 0 ? repository : repository.substring(0, slash), new GcResult.Share(0, 0, 0).plus(kind),
+                        (a, b) -> a.plus(kind));
+            }
             if (items.size() < MAX_ITEMS) {
                 items.add(new GcResult.Item(kind, repository, name, size));
             } else {
@@ -283,6 +293,11 @@ public final class GarbageCollector implements AutoCloseable {
         this.afterRun = hook;
     }
 
+    /** Who hears every result, dry runs included, once it is recorded; a failure there is logged, never the run's. */
+    public void tellEachResult(java.util.function.Consumer<GcResult> listener) {
+        this.listener = listener;
+    }
+
     private GcResult execute(Run r) {
         try {
             try {
@@ -295,7 +310,7 @@ public final class GarbageCollector implements AutoCloseable {
             }
             long finished = clock.millis();
             GcResult result = new GcResult(r.id, r.dryRun, r.trigger, Instant.ofEpochMilli(r.startedAt), Duration.ofMillis(finished - r.startedAt),
-                    r.marked, r.manifests, r.links, r.blobs, r.orphans, r.bytesFreed, List.copyOf(r.errors), List.copyOf(r.items), r.truncated);
+                    r.marked, r.manifests, r.links, r.blobs, r.orphans, r.bytesFreed, List.copyOf(r.errors), List.copyOf(r.items), r.truncated, r.shares);
             try {
                 store.finishRun(new GcStore.Run(r.id, r.startedAt, finished, r.dryRun, r.trigger, node, r.marked, r.manifests, r.links,
                         r.blobs, r.orphans, r.bytesFreed, r.errors.size(), r.errors.isEmpty() ? null : String.join("\n", r.errors)));
@@ -303,6 +318,7 @@ public final class GarbageCollector implements AutoCloseable {
                 LOG.warn("garbage collection: cannot record run {}: {}", r.id, e.getMessage());
             }
             last = result;
+            tell(result);
             return result;
         } finally {
             try {
@@ -316,11 +332,23 @@ public final class GarbageCollector implements AutoCloseable {
         }
     }
 
+    private void tell(GcResult result) {
+        try {
+            listener.accept(result);
+        } catch (RuntimeException e) {
+            LOG.warn("garbage collection: telling run {} failed: {}", result.runId(), e.getMessage());
+        }
+    }
+
     private void collect(Run r) {
         long grace = settings.grace().toMillis();
         if (settings.untaggedAge() != null || settings.referrers()) {
             phase("policies");
             manifests(r);
+        }
+        if (settings.evictsCache()) {
+            phase("cache eviction");
+            evictCache(r);
         }
         phase("mark");
         r.marked = store.referencedBlobs();
@@ -414,14 +442,57 @@ public final class GarbageCollector implements AutoCloseable {
                     r.item(GcResult.Kind.MANIFEST, repository, d.digest().toString(), 0);
                 }
             }
-            r.policyDeletions.put(repository, deleted);
-            for (GcStore.Reference ref : graph.references()) {
-                if (deleted.contains(ref.manifest())) {
-                    r.freedByPolicies.add(ref.target());
+            policyDeleted(r, repository, graph, deleted);
+        }
+    }
+
+    /** Remembers what a policy deleted in a repository (for the dry run's sweep), and renews the lease. */
+    private void policyDeleted(Run r, String repository, GcStore.RepositoryGraph graph, Set<Digest> deleted) {
+        r.policyDeletions.computeIfAbsent(repository, k -> new HashSet<>()).addAll(deleted);
+        for (GcStore.Reference ref : graph.references()) {
+            if (deleted.contains(ref.manifest())) {
+                r.freedByPolicies.add(ref.target());
+            }
+        }
+        renewLease();
+    }
+
+    /**
+     * The cache's tags and manifests nobody pulled for {@link GcSettings#cacheEvictAfter} (counted from the fill when
+     * never pulled), in the repositories of its upstreams' namespaces that nobody pushed to; the upstream still has
+     * them, and the next pull fetches them again. Their blobs go in this collection's sweep once past the grace.
+     */
+    private void evictCache(Run r) {
+        long usedBefore = clock.millis() - settings.cacheEvictAfter().toMillis();
+        for (String repository : cachedRepositories()) {
+            GcStore.CacheGraph cache = store.cacheGraph(repository);
+            List<ManifestPolicy.Eviction> plan = ManifestPolicy.evictions(cache, usedBefore);
+            if (plan.isEmpty()) {
+                continue;
+            }
+            Set<Digest> deleted = new HashSet<>();
+            for (ManifestPolicy.Eviction e : plan) {
+                if (e.tag() != null) {
+                    if (r.dryRun || store.evictTag(repository, e.tag(), e.digest(), usedBefore)) {
+                        r.item(GcResult.Kind.TAG, repository, e.tag(), 0);
+                    }
+                } else if (r.dryRun || store.evictManifest(repository, e.digest(), usedBefore)) {
+                    deleted.add(e.digest());
+                    r.manifests++;
+                    r.item(GcResult.Kind.MANIFEST, repository, e.digest().toString(), 0);
                 }
             }
-            renewLease();
+            policyDeleted(r, repository, cache.graph(), deleted);
         }
+    }
+
+    /** The repositories under the upstreams' namespaces that only the cache filled, each once. */
+    private Set<String> cachedRepositories() {
+        Set<String> out = new java.util.TreeSet<>();
+        for (String namespace : settings.cacheNamespaces()) {
+            out.addAll(store.cachedRepositories(namespace));
+        }
+        return out;
     }
 
     private List<String> allRepositories() {

@@ -2,6 +2,7 @@ package io.berth.gc;
 
 import java.time.Duration;
 import java.time.LocalTime;
+import java.util.List;
 
 /**
  * How garbage collection runs ({@code berth.gc.*}, {@code BERTH_GC_*}).
@@ -13,9 +14,27 @@ import java.time.LocalTime;
  * @param untaggedAge   untagged manifests older than this are deleted (never a child of a live index, never a
  *                      referrer of a live subject), or null to keep them (the default)
  * @param referrers     whether referrers whose subject is gone are deleted with it (tags and all)
+ * @param cacheEvictAfter tags and manifests of the pull-through cache not pulled for this long (counted from their
+ *                        fill when never pulled) are deleted, or null to keep them (the default)
+ * @param cacheNamespaces the namespaces of the cache's enabled upstreams ("" for a registry:2 mirror: every
+ *                        repository), where only repositories nobody pushed to are evicted
  */
 public record GcSettings(boolean scheduled, Duration grace, Duration interval, LocalTime dailyAt, Duration untaggedAge,
-                         boolean referrers) {
+                         boolean referrers, Duration cacheEvictAfter, List<String> cacheNamespaces) {
+
+    public GcSettings {
+        cacheNamespaces = List.copyOf(cacheNamespaces);
+    }
+
+    /** Without cache eviction. */
+    public GcSettings(boolean scheduled, Duration grace, Duration interval, LocalTime dailyAt, Duration untaggedAge, boolean referrers) {
+        this(scheduled, grace, interval, dailyAt, untaggedAge, referrers, null, List.of());
+    }
+
+    /** Whether collections evict the cache's content. */
+    public boolean evictsCache() {
+        return cacheEvictAfter != null && !cacheNamespaces.isEmpty();
+    }
 
     public static GcSettings defaults() {
         return new GcSettings(true, Duration.ofHours(1), Duration.ofHours(24), null, null, false);

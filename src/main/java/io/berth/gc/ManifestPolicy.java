@@ -1,5 +1,7 @@
 package io.berth.gc;
 
+import io.berth.metadata.GcStore.CacheGraph;
+import io.berth.metadata.GcStore.CachedTag;
 import io.berth.metadata.GcStore.ManifestNode;
 import io.berth.metadata.GcStore.Reference;
 import io.berth.metadata.GcStore.RepositoryGraph;
@@ -25,6 +27,10 @@ final class ManifestPolicy {
 
     /** A manifest to delete; {@code referrer}: as a referrer whose subject is gone (with its tags), else as untagged. */
     record Deletion(Digest digest, boolean referrer) {
+    }
+
+    /** A cached tag ({@code tag} set, pointing at {@code digest}) or manifest ({@code tag} null) to evict. */
+    record Eviction(String tag, Digest digest) {
     }
 
     private final Map<Digest, ManifestNode> manifests = new LinkedHashMap<>();
@@ -60,6 +66,30 @@ final class ManifestPolicy {
      */
     static List<Deletion> plan(RepositoryGraph graph, Long untaggedBefore, Long referrersBefore) {
         return new ManifestPolicy(graph).plan(untaggedBefore, referrersBefore);
+    }
+
+    /**
+     * What the cache eviction deletes in one cached repository: its tags last used (filled or pulled) before
+     * {@code usedBefore}, then every manifest no kept manifest reaches — kept: under a tag that stays, or used
+     * since — in the untagged policy's order (an index before its children, a subject before its referrers), so a
+     * child of an index that stays is never evicted.
+     */
+    static List<Eviction> evictions(CacheGraph cache, long usedBefore) {
+        List<Eviction> out = new ArrayList<>();
+        Set<Digest> stillTagged = new HashSet<>();
+        for (CachedTag t : cache.tags()) {
+            if (t.lastUsedAt() < usedBefore) {
+                out.add(new Eviction(t.name(), t.digest()));
+            } else {
+                stillTagged.add(t.digest());
+            }
+        }
+        List<ManifestNode> afterTags = cache.graph().manifests().stream()
+                .map(m -> new ManifestNode(m.digest(), m.createdAt(), m.subject(), stillTagged.contains(m.digest()))).toList();
+        for (Digest d : new ManifestPolicy(new RepositoryGraph(afterTags, cache.graph().references())).untagged(usedBefore)) {
+            out.add(new Eviction(null, d));
+        }
+        return out;
     }
 
     private List<Deletion> plan(Long untaggedBefore, Long referrersBefore) {

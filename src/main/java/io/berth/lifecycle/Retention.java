@@ -36,6 +36,8 @@ public final class Retention {
     private final LastPulled pulls;
     private final RetentionSettings settings;
     private final Clock clock;
+    /** Told every run with who asked for it ("" someone unnamed, null the schedule); BerthServer: the namespaces' webhooks. */
+    private volatile java.util.function.BiConsumer<RetentionReport, String> listener = (report, requestedBy) -> { };
 
     /** {@code pulls}: when tags and manifests were last pulled ({@link LastPulled#NOT_RECORDED} until that is recorded). */
     public Retention(LifecycleStore store, LastPulled pulls, RetentionSettings settings, Clock clock) {
@@ -47,6 +49,14 @@ public final class Retention {
 
     public RetentionSettings settings() {
         return settings;
+    }
+
+    /**
+     * Who hears every run (its report, and the user who asked for it or null for the schedule), once its deletions
+     * are committed; a failure there is logged, never the run's.
+     */
+    public void tellEachRun(java.util.function.BiConsumer<RetentionReport, String> listener) {
+        this.listener = listener;
     }
 
     /** The namespace's rules, in order (reader). */
@@ -86,12 +96,12 @@ public final class Retention {
 
     /** Runs the namespace's rules now (owner or admin); {@code requestedBy} (a user name, or null) goes into the audit rows. */
     public RetentionReport run(String namespace, String requestedBy) {
-        return execute(plan(ImmutableTags.checkNamespace(namespace), clock.instant()), onRequest(requestedBy));
+        return execute(plan(ImmutableTags.checkNamespace(namespace), clock.instant()), onRequest(requestedBy), java.util.Objects.requireNonNullElse(requestedBy, ""));
     }
 
     /** Runs every namespace's rules now (admin). */
     public RetentionReport runAll(String requestedBy) {
-        return execute(plan(null, clock.instant()), onRequest(requestedBy));
+        return execute(plan(null, clock.instant()), onRequest(requestedBy), java.util.Objects.requireNonNullElse(requestedBy, ""));
     }
 
     private static String onRequest(String requestedBy) {
@@ -107,7 +117,7 @@ public final class Retention {
         if (!store.claimLease(LEASE, now, now + settings.interval().toMillis())) {
             return Optional.empty();
         }
-        return Optional.of(execute(plan(null, clock.instant()), SCHEDULED));
+        return Optional.of(execute(plan(null, clock.instant()), SCHEDULED, null));
     }
 
     private RetentionPlan plan(String namespace, Instant at) {
@@ -143,14 +153,19 @@ public final class Retention {
         return new RetentionPlan(namespace, at, items, repositories, tagsKept, manifestsKept);
     }
 
-    /** {@code detail}: how the run came about, for the audit rows and the log. */
-    private RetentionReport execute(RetentionPlan plan, String detail) {
+    /** {@code detail}: how the run came about, for the audit rows and the log; {@code requestedBy}: null for the schedule. */
+    private RetentionReport execute(RetentionPlan plan, String detail, String requestedBy) {
         List<Outcome> outcomes = plan.items().isEmpty() ? List.of() : store.delete(plan.items(), ACTOR, detail);
         RetentionReport report = new RetentionReport(plan, outcomes, clock.instant());
         if (!plan.items().isEmpty()) {
             LOG.info("retention ({}, {}): deleted {} tags and {} untagged manifests, left {} changed since planned or immutable",
                     plan.namespace() == null ? "all namespaces" : "namespace " + plan.namespace(), detail,
                     report.deletedTags(), report.deletedManifests(), report.skipped().size());
+        }
+        try {
+            listener.accept(report, requestedBy);
+        } catch (RuntimeException e) {
+            LOG.warn("retention: telling the run failed: {}", e.getMessage());
         }
         return report;
     }

@@ -84,6 +84,40 @@ public interface GcStore {
      */
     boolean deleteDanglingReferrer(String repository, Digest digest, long createdBefore);
 
+    // --- cache eviction ---------------------------------------------------------------------
+
+    /**
+     * The repositories under {@code namespace} ("" for every one: a registry:2 mirror) that only the
+     * pull-through cache ever filled: nobody pushed a manifest to them ({@code repositories.pushed}).
+     */
+    List<String> cachedRepositories(String namespace);
+
+    /** A tag of a cached repository, and when it was last used: filled (pushed) or pulled, whichever is later. */
+    record CachedTag(String name, Digest digest, long lastUsedAt) {
+    }
+
+    /**
+     * A cached repository as the eviction plans from it: its manifests with {@code createdAt} the later of their
+     * fill and their last pull ({@code tagged} as stored), its references, and its tags with their last use.
+     */
+    record CacheGraph(RepositoryGraph graph, List<CachedTag> tags) {
+    }
+
+    CacheGraph cacheGraph(String repository);
+
+    /**
+     * Deletes the tag if it still points at {@code digest}, was filled and pulled last before {@code usedBefore},
+     * no immutable tag rule covers it and nobody pushed to the repository; true when deleted.
+     */
+    boolean evictTag(String repository, String tag, Digest digest, long usedBefore);
+
+    /**
+     * Deletes the manifest if it is still untagged, was filled and pulled last before {@code usedBefore}, no
+     * manifest references it (no index holds it), it is no referrer of a stored subject and nobody pushed to the
+     * repository; true when deleted.
+     */
+    boolean evictManifest(String repository, Digest digest, long usedBefore);
+
     // --- links and blobs --------------------------------------------------------------------
 
     /** Links no manifest of their repository references, last seen before {@code seenBefore}. */

@@ -119,7 +119,7 @@ final class BlobFills {
         Fill fill = inFlight.computeIfAbsent(new Key(client, remote, digest), k -> {
             Fill f = new Fill(k);
             f.repositories.add(repository); // before the fill can end: it links at least the first asker's repository
-            metrics.miss();
+            metrics.miss(client);
             Thread.ofVirtual().name("berth-fill-" + digest.hex().substring(0, 12)).start(() -> run(f, client, remote));
             return f;
         });
@@ -143,7 +143,7 @@ final class BlobFills {
                 for (int n; (n = body.read(buf)) > 0; ) {
                     in.write(ByteBuffer.wrap(buf, 0, n));
                     f.progressed(in.size());
-                    metrics.upstreamBytes(n);
+                    metrics.upstreamBytes(client, n);
                 }
             }
             Set<String> linked = Set.copyOf(f.repositories);

@@ -47,7 +47,7 @@ public final class ProxyRegistry implements Registry {
         this.local = local;
         this.metadata = metadata;
         this.storage = storage;
-        this.upstreams = upstreams.stream().filter(Upstream::enabled).map(UpstreamClient::new).toList();
+        this.upstreams = upstreams.stream().filter(Upstream::enabled).map(u -> new UpstreamClient(u, metrics.of(u))).toList();
         this.metrics = metrics;
         this.fills = new BlobFills(storage, metadata, metrics);
         this.mirror = upstreams.stream().anyMatch(u -> u.namespace().isEmpty());
@@ -125,7 +125,7 @@ public final class ProxyRegistry implements Registry {
         Digest digest = Digest.parse(reference);
         Optional<ManifestRecord> cached = metadata.manifest(repository, digest);
         if (cached.isPresent()) {
-            metrics.hit();
+            metrics.hit(t.client());
             return cached.get();
         }
         checkMayFetch(access, ErrorCode.MANIFEST_UNKNOWN, reference, repository);
@@ -139,7 +139,7 @@ public final class ProxyRegistry implements Registry {
         long now = System.currentTimeMillis();
         boolean fresh = checked.isPresent() && now - checked.getAsLong() < t.client().upstream().tagTtl().toMillis();
         if (cached.isPresent() && (fresh || !access.mayFetchUpstream())) {
-            metrics.hit();
+            metrics.hit(t.client());
             return cached.get();
         }
         checkMayFetch(access, ErrorCode.MANIFEST_UNKNOWN, tag, repository);
@@ -149,7 +149,7 @@ public final class ProxyRegistry implements Registry {
                 String current = t.client().headManifest(t.remote(), tag);
                 if (cached.get().digest().toString().equals(current)) {
                     meta.touchTag(repository, tag, now);
-                    metrics.hit();
+                    metrics.hit(t.client());
                     return cached.get();
                 }
             }
@@ -173,7 +173,8 @@ public final class ProxyRegistry implements Registry {
             metrics.upstreamError();
             throw mapped(e, repository, reference);
         }
-        metrics.miss();
+        metrics.miss(t.client());
+        metrics.upstreamBytes(t.client(), m.content().length);
         String mediaType = MediaTypes.base(m.mediaType());
         ParsedManifest parsed;
         try {
@@ -216,7 +217,7 @@ public final class ProxyRegistry implements Registry {
         }
         try {
             BlobContent b = local.blob(repository, digest, access);
-            metrics.hit();
+            metrics.hit(t.client());
             return b;
         } catch (RegistryException notCached) {
             if (notCached.code() != ErrorCode.BLOB_UNKNOWN) {
@@ -260,7 +261,7 @@ public final class ProxyRegistry implements Registry {
         if (metadata.linkStoredBlob(repository, digest).isEmpty()) {
             return Optional.empty();
         }
-        metrics.hit();
+        metrics.hit(t.client());
         return Optional.of(local.blob(repository, digest, Access.CACHED_ONLY)); // just linked: no fetch needed
     }
 

@@ -35,18 +35,24 @@ final class UpstreamClient {
     private final Upstream upstream;
     private final HttpClient http;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    private final UpstreamStats stats;
 
     private record Token(String header, Instant expires) {
     }
 
-    UpstreamClient(Upstream upstream) {
+    UpstreamClient(Upstream upstream, UpstreamStats stats) {
         this.upstream = upstream;
+        this.stats = stats;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     Upstream upstream() {
         return upstream;
+    }
+
+    UpstreamStats stats() {
+        return stats;
     }
 
     /** A manifest response: bytes, media type and the digest the upstream claims. */
@@ -103,7 +109,23 @@ final class UpstreamClient {
         }
     }
 
+    /** Sends, and notes how it went (a 404 is an answer: the upstream works, it lacks the content). */
     private HttpResponse<InputStream> send(String method, String path, String remote, String accept) {
+        try {
+            HttpResponse<InputStream> r = attempt(method, path, remote, accept);
+            stats.answered();
+            return r;
+        } catch (UpstreamException e) {
+            if (e.status == 404) {
+                stats.answered();
+            } else {
+                stats.failed(e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private HttpResponse<InputStream> attempt(String method, String path, String remote, String accept) {
         URI uri = upstream.url().resolve(path);
         String scope = "repository:" + remote + ":pull";
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -180,7 +202,13 @@ final class UpstreamClient {
             q.append("service=").append(URLEncoder.encode(p.get("service"), StandardCharsets.UTF_8)).append('&');
         }
         q.append("scope=").append(URLEncoder.encode(p.getOrDefault("scope", scope), StandardCharsets.UTF_8));
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(q.toString())).timeout(Duration.ofSeconds(30)).GET();
+        URI tokenUri;
+        try {
+            tokenUri = URI.create(q.toString());
+        } catch (IllegalArgumentException e) {
+            throw UpstreamException.of(401, "upstream " + upstream.url() + " sent an unusable token realm " + realm);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).timeout(Duration.ofSeconds(30)).GET();
         if (upstream.username() != null) {
             b.header("Authorization", basic());
         }

@@ -78,6 +78,8 @@ public final class BerthServer implements AutoCloseable {
     private final AccessService access;
     private final ImmutableTags immutableTags;
     private final Retention retention;
+    /** The pull-through cache's figures, for the upstreams page; null without upstreams. */
+    private final ProxyMetrics proxyMetrics;
     private final Webhooks webhooks;
     private final GarbageCollector gc;
     /** Usage statistics: read from the counters the metadata store keeps; its sink counts pushes and pulls. */
@@ -109,8 +111,9 @@ public final class BerthServer implements AutoCloseable {
         this.metrics = new Metrics(BuildInfo.current().version(), BuildInfo.current().revision());
         this.localRegistry = new LocalRegistry(storage, metadata,
                 new Registry.Options(config.deleteEnabled(), config.maxManifestBytes()), Clock.systemUTC());
-        Registry core = config.upstreams().isEmpty() ? localRegistry
-                : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), new ProxyMetrics(metrics.prometheus()));
+        this.proxyMetrics = config.upstreams().isEmpty() ? null : new ProxyMetrics(metrics.prometheus());
+        Registry core = proxyMetrics == null ? localRegistry
+                : new ProxyRegistry(localRegistry, metadata, storage, config.upstreams(), proxyMetrics);
         this.registry = new OutageBoundary(core);
         this.gc = new GarbageCollector(metadata, metadata.gcStore(), storage, config.gc(), Clock.systemUTC(), localRegistry::flushSeenBlobs);
         // The collector's deletions are not counted one by one: the counters are recounted after each run.
@@ -128,6 +131,10 @@ public final class BerthServer implements AutoCloseable {
         EventSink events = EventSink.fanOut(List.of(usage.sink(), webhooks));
         // Who may do what with immutable tags, retention and webhooks: for the admin API and the web UI alike.
         this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks);
+        // Retention and GC runs, told to each namespace's webhooks as that namespace's share.
+        io.berth.admin.LifecycleEvents runs = new io.berth.admin.LifecycleEvents(webhooks);
+        retention.tellEachRun(runs::retentionRan);
+        gc.tellEachResult(runs::gcRan);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -148,7 +155,7 @@ public final class BerthServer implements AutoCloseable {
                 // for its account queries, so it takes the core without the boundary that would reword it.
                 new AdminApi(core, access, lifecycleAdmin),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events),
-                new WebUi(core, access, metadata.browser(), systemInfo(config), lifecycleAdmin)); // the rest: pages for browsers
+                new WebUi(core, access, metadata.browser(), systemInfo(config, proxyMetrics), lifecycleAdmin)); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         // two threads: a long upload purge must never hold up the "seen" marks garbage collection relies on
@@ -291,11 +298,39 @@ public final class BerthServer implements AutoCloseable {
 
     /** Where objects live, for the start-up line; never credentials. */
     /** What the web UI's system page shows: the build, the storage, the database, the start, the settings without secrets. */
-    private static io.berth.ui.SystemInfo systemInfo(BerthConfig config) {
+    private static io.berth.ui.SystemInfo systemInfo(BerthConfig config, ProxyMetrics proxy) {
         return new io.berth.ui.SystemInfo(BuildInfo.current().version(), BuildInfo.current().revision(), describe(config.storage()),
                 config.databaseUrl() == null ? "SQLite in " + config.dataDirectory().toAbsolutePath().resolve("berth.db") : "PostgreSQL",
                 java.time.Instant.now(),
-                config.effectiveSettings().stream().map(e -> new io.berth.ui.SystemInfo.Setting(e.name(), e.value())).toList());
+                config.effectiveSettings().stream().map(e -> new io.berth.ui.SystemInfo.Setting(e.name(), e.value())).toList(),
+                () -> upstreams(config.upstreams(), proxy));
+    }
+
+    /** The cache's upstreams for the upstreams page: the configuration (no credentials) with what this node counted. */
+    private static List<io.berth.ui.SystemInfo.Upstream> upstreams(List<io.berth.proxy.Upstream> configured, ProxyMetrics proxy) {
+        java.util.Map<String, ProxyMetrics.UpstreamStatus> seen = new java.util.HashMap<>();
+        if (proxy != null) {
+            proxy.upstreams().forEach(s -> seen.put(s.name(), s));
+        }
+        return configured.stream().map(u -> {
+            ProxyMetrics.UpstreamStatus s = seen.getOrDefault(u.name(), new ProxyMetrics.UpstreamStatus(u.name(), 0, 0, 0, 0, 0, null));
+            return new io.berth.ui.SystemInfo.Upstream(u.name(), withoutCredentials(u.url()), u.namespace(), u.enabled(), u.tagTtl(),
+                    s.hits(), s.misses(), s.bytesFetched(), s.lastAnswerAt(), s.lastFailureAt(), redacted(s.lastFailure(), u));
+        }).toList();
+    }
+
+    /** An upstream's error as the page may show it: its URL without credentials, its password never. */
+    private static String redacted(String message, io.berth.proxy.Upstream u) {
+        if (message == null) {
+            return null;
+        }
+        String out = message.replace(u.url().toString(), withoutCredentials(u.url()));
+        return u.password() == null || u.password().isEmpty() ? out : out.replace(u.password(), "(password)");
+    }
+
+    /** scheme://host:port/path: no user information, no query (where a token could hide). */
+    private static String withoutCredentials(java.net.URI url) {
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()) + (url.getPath() == null ? "" : url.getPath());
     }
 
     private static String describe(StorageConfig storage) {

@@ -24,7 +24,8 @@ import java.util.Map;
 /**
  * Administration, for admins only (anyone else is refused by {@link AdminService#requireAdmin}, before any
  * page is looked at): users (create, disable, reset a password, the admin flag, delete), the audit log with
- * its filters, and the system (version, storage, database, health, the effective configuration).
+ * its filters, the system (version, storage, database, health, the effective configuration), and the
+ * pull-through cache's upstreams (status, hits and misses, bytes fetched, the last error).
  */
 final class AdminPages {
     static final int AUDIT_PAGE = 50;
@@ -70,6 +71,8 @@ final class AdminPages {
             audit(web);
         } else if (rest.equals("/system") && !web.isPost()) {
             system(web);
+        } else if (rest.equals("/upstreams") && !web.isPost()) {
+            upstreams(web);
         } else {
             throw new RegistryException(ErrorCode.NOT_FOUND, "There is no page at this address.");
         }
@@ -233,6 +236,15 @@ final class AdminPages {
         params.put("uptime", uptime(Duration.between(system.started(), Instant.now())));
         params.put("checks", List.of(check("Storage", registry::checkStorage), check("Database", registry::checkDatabase)));
         ui.render(web, 200, "admin-system.jte", params);
+    }
+
+    // --- the pull-through cache's upstreams ------------------------------------------------------
+
+    private void upstreams(Web web) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("page", ui.page(web, "Upstreams", "admin", null));
+        params.put("upstreams", system.upstreams().get());
+        ui.render(web, 200, "admin-upstreams.jte", params);
     }
 
     private static Check check(String name, Runnable probe) {

@@ -27,9 +27,9 @@ public record EventKind(String wire) {
     public static final EventKind PULL = register("pull");
     /** A push refused because it would exceed the namespace's quota (published by the quota capability). */
     public static final EventKind QUOTA_EXCEEDED = register("quota_exceeded");
-    /** A retention run that deleted tags in the namespace (published by the retention capability). */
+    /** A retention run that deleted tags or manifests in the namespace: what, why, who asked (admin.LifecycleEvents). */
     public static final EventKind RETENTION_RUN = register("retention_run");
-    /** A garbage-collection run (published by the collector; registry-wide, so to every namespace subscribed). */
+    /** A garbage-collection run, to each namespace it deleted in: that namespace's share only (admin.LifecycleEvents). */
     public static final EventKind GC_RUN = register("gc_run");
     /** What {@code test} sends; never subscribed to. */
     public static final EventKind PING = new EventKind("ping");

@@ -52,6 +52,15 @@ class GcScheduleTest {
         assertThat(quick.dailyAt()).isEqualTo(LocalTime.of(3, 30));
         assertThat(quick.referrers()).isTrue();
         assertThat(quick.scheduled()).isFalse();
+        assertThat(d.evictsCache()).as("the cache keeps what it holds unless told").isFalse();
+        GcSettings evicting = settings(Map.of("BERTH_GC_CACHEEVICTAFTER", "720h", "REGISTRY_PROXY_REMOTEURL", "https://registry-1.docker.io"));
+        assertThat(evicting.cacheEvictAfter()).isEqualTo(Duration.ofHours(720));
+        assertThat(evicting.cacheNamespaces()).containsExactly("");
+        assertThat(evicting.evictsCache()).isTrue();
+        assertThat(settings(Map.of("BERTH_GC_CACHEEVICTAFTER", "0")).cacheEvictAfter()).isNull();
+        assertThat(settings(Map.of("BERTH_GC_CACHEEVICTAFTER", "720h")).evictsCache()).as("no upstream, nothing to evict").isFalse();
+        assertThatThrownBy(() -> settings(Map.of("BERTH_GC_CACHEEVICTAFTER", "30m"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("BERTH_GC_CACHEEVICTAFTER").hasMessageContaining("at least 1h");
 
         assertThatThrownBy(() -> settings(Map.of("BERTH_GC_GRACE", "500ms"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("BERTH_GC_GRACE");

@@ -866,6 +866,34 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void cacheEvictionDeletesOnlyWhatTheCacheFilledAndNobodyUsedSinceAndCountsIt() {
+        Digest layer = blob("cached-layer");
+        store.linkBlob("up/app", layer, 10);
+        ManifestRecord cached = manifest("up/app", "cached", null, null);
+        store.putCachedManifest(cached, "1", List.of(layer), List.of());
+        store.linkBlob("up2/own", layer, 10);
+        ManifestRecord own = manifest("up2/own", "own", null, null);
+        store.putManifest(own, "1", List.of(layer), List.of());
+        assertThat(gc().cachedRepositories("")).containsExactly("up/app");
+        assertThat(gc().cachedRepositories("up")).containsExactly("up/app");
+        assertThat(gc().cachedRepositories("up2")).as("pushed to: the operator's own").isEmpty();
+        GcStore.CacheGraph graph = gc().cacheGraph("up/app");
+        assertThat(graph.tags()).singleElement().satisfies(t -> assertThat(t.digest()).isEqualTo(cached.digest()));
+        assertCountersMatchARecount("a cache fill");
+
+        assertThat(gc().evictTag("up2/own", "1", own.digest(), FUTURE)).as("a pushed repository").isFalse();
+        assertThat(gc().evictManifest("up/app", cached.digest(), FUTURE)).as("still tagged").isFalse();
+        assertThat(gc().evictTag("up/app", "1", cached.digest(), 0)).as("used since").isFalse();
+        assertThat(gc().evictTag("up/app", "1", cached.digest(), FUTURE)).isTrue();
+        assertCountersMatchARecount("a tag evicted");
+        assertThat(gc().evictManifest("up/app", cached.digest(), 0)).as("filled since").isFalse();
+        assertThat(gc().evictManifest("up/app", cached.digest(), FUTURE)).isTrue();
+        assertCountersMatchARecount("a manifest evicted");
+        assertThat(store.manifest("up2/own", own.digest())).isPresent();
+        assertThat(gc().evictManifest("up2/own", own.digest(), FUTURE)).isFalse();
+    }
+
+    @Test
     void usageCountersEqualARecountOfTheRowsAfterEveryKindOfWrite() {
         AccessStore access = access();
         assertCountersMatchARecount("nothing");

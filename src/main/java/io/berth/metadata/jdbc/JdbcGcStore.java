@@ -177,6 +177,69 @@ final class JdbcGcStore implements GcStore {
         return exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, digest);
     }
 
+    // --- cache eviction ---------------------------------------------------------------------
+
+    @Override
+    public List<String> cachedRepositories(String namespace) {
+        String prefix = namespace.isEmpty() ? "" : namespace + "/";
+        return sql.read(c -> strings(c, "SELECT name FROM repositories WHERE NOT pushed AND SUBSTR(name, 1, ?) = ? ORDER BY name",
+                prefix.length(), prefix));
+    }
+
+    @Override
+    public CacheGraph cacheGraph(String repository) {
+        return sql.read(c -> new CacheGraph(new RepositoryGraph(
+                list(c, rs -> new ManifestNode(Digest.parse(rs.getString(1)), Math.max(rs.getLong(2), rs.getLong(3)),
+                                digestOrNull(rs.getString(4)), rs.getBoolean(5)),
+                        "SELECT m.digest, m.created_at, COALESCE(p.last_pulled_at, 0), m.subject, "
+                                + "EXISTS (SELECT 1 FROM tags t WHERE t.repository = m.repository AND t.digest = m.digest) "
+                                + "FROM manifests m LEFT JOIN manifest_pulls p ON p.repository = m.repository AND p.digest = m.digest "
+                                + "WHERE m.repository = ? ORDER BY m.digest", repository),
+                list(c, rs -> new Reference(Digest.parse(rs.getString(1)), Digest.parse(rs.getString(2))),
+                        "SELECT manifest_digest, digest FROM manifest_references WHERE repository = ?", repository)),
+                list(c, rs -> new CachedTag(rs.getString(1), Digest.parse(rs.getString(2)), Math.max(rs.getLong(3), rs.getLong(4))),
+                        "SELECT t.name, t.digest, t.pushed_at, COALESCE(p.last_pulled_at, 0) FROM tags t "
+                                + "LEFT JOIN tag_pulls p ON p.repository = t.repository AND p.tag = t.name "
+                                + "WHERE t.repository = ? ORDER BY t.name", repository)));
+    }
+
+    @Override
+    public boolean evictTag(String repository, String tag, Digest digest, long usedBefore) {
+        return UsageDelta.write(sql, (c, delta) -> {
+            if (!cached(c, repository) || JdbcLifecycleStore.immutableRule(c, sql.dialect().forUpdate, repository, tag) != null
+                    || exists(c, "SELECT 1 FROM tag_pulls WHERE repository = ? AND tag = ? AND last_pulled_at >= ?", repository, tag, usedBefore)) {
+                return false;
+            }
+            if (update(c, "DELETE FROM tags WHERE repository = ? AND name = ? AND digest = ? AND pushed_at < ?",
+                    repository, tag, digest.toString(), usedBefore) == 0) {
+                return false;
+            }
+            JdbcMetadataStore.bumpTagVersion(c, repository);
+            delta.add(repository, io.berth.stats.Counter.TAGS, -1);
+            UsageDelta.forgetTagPulls(c, repository, List.of(tag));
+            return true;
+        });
+    }
+
+    @Override
+    public boolean evictManifest(String repository, Digest digest, long usedBefore) {
+        String d = digest.toString();
+        return UsageDelta.write(sql, (c, delta) -> {
+            Optional<Optional<String>> subject = heldManifest(c, repository, d, usedBefore);
+            if (subject.isEmpty() || !cached(c, repository) || exists(c, "SELECT 1 FROM tags WHERE repository = ? AND digest = ?", repository, d)
+                    || exists(c, "SELECT 1 FROM manifest_pulls WHERE repository = ? AND digest = ? AND last_pulled_at >= ?", repository, d, usedBefore)
+                    || referenced(c, repository, d) || (subject.get().isPresent() && stored(c, repository, subject.get().get()))) {
+                return false;
+            }
+            return JdbcMetadataStore.deleteManifest(c, repository, d, delta);
+        });
+    }
+
+    /** Whether only the cache ever filled the repository (re-checked in the deleting transaction). */
+    private static boolean cached(Connection c, String repository) throws SQLException {
+        return exists(c, "SELECT 1 FROM repositories WHERE name = ? AND NOT pushed", repository);
+    }
+
     // --- links and blobs --------------------------------------------------------------------
 
     @Override
