@@ -126,8 +126,8 @@ public final class BerthServer implements AutoCloseable {
                 config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort(), metrics.prometheus());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
         EventSink events = EventSink.fanOut(List.of(usage.sink(), webhooks));
-        // Who may do what with immutable tags, retention and webhooks: for the admin API and the web UI alike.
-        this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks);
+        // Who may do what with immutable tags, retention, quotas and webhooks: for the admin API and the web UI alike.
+        this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks, metadata.usageStore());
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
