@@ -33,7 +33,7 @@ public class QuotaExceededException extends RuntimeException {
             case "repositories" -> "quota exceeded: namespace " + namespace + " uses " + used + " of " + max
                     + " repositories; " + repository + " would be a new one";
             default -> "quota exceeded: namespace " + namespace + " uses " + used + " of " + max + " " + limit
-                    + "; this push to " + repository + " would add " + adding;
+                    + "; this push to " + repository + " would add " + adding + (adding == 1 ? " tag" : " tags");
         };
     }
 

@@ -126,7 +126,7 @@ class QuotaTest extends LifecycleServer {
         HttpResponse<byte[]> third = put("team/app", "v3", image("team/app", "three"));
         assertThat(third.statusCode()).isEqualTo(403);
         assertThat(Http.errorCode(third)).isEqualTo("DENIED");
-        assertThat(text(third)).contains("quota exceeded: namespace team uses 2 of 2 tags; this push to team/app would add 1");
+        assertThat(text(third)).contains("quota exceeded: namespace team uses 2 of 2 tags; this push to team/app would add 1 tag");
         // At the limit: re-pushing a tag, moving one, pushing by digest add no tag.
         push("team/app", "v1", one);
         push("team/app", "v2", one);
