@@ -165,13 +165,18 @@ public final class LifecycleAdmin {
     public QuotaStatus setQuota(Principal p, String client, String namespace, Quota limits) {
         AdminService.requireMayChange(p);
         actions(p, namespace);
-        if (access != null && !(p instanceof Principal.User u && u.admin())) {
+        if (!maySetQuota(p)) {
             throw new RegistryException(ErrorCode.DENIED, "setting the quota of namespace " + namespace + " needs an administrator");
         }
         usage.setQuota(namespace, limits);
         audit(p, client, "quota.set", namespace, limits.isNone() ? "none" : "maxBytes=" + limits.maxBytes()
                 + ", maxRepositories=" + limits.maxRepositories() + ", maxTags=" + limits.maxTags());
         return quotaStatus(namespace);
+    }
+
+    /** Whether the caller may set quotas (admins, not through an API token); the web UI shows its form to them alone. */
+    public boolean maySetQuota(Principal p) {
+        return access == null || p instanceof Principal.User u && u.admin();
     }
 
     private QuotaStatus quotaStatus(String namespace) {

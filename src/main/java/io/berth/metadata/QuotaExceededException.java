@@ -37,9 +37,9 @@ public class QuotaExceededException extends RuntimeException {
         };
     }
 
-    /** Decimal units, as registries and clients show sizes ("1.2 GB"); exact bytes below 1 kB. */
+    /** Decimal units, as the web UI, registries and clients show sizes ("1.2 GB"); exact bytes below 1 KB. */
     static String bytes(long n) {
-        String[] units = {"kB", "MB", "GB", "TB", "PB", "EB"};
+        String[] units = {"KB", "MB", "GB", "TB", "PB", "EB"};
         if (n < 1000) {
             return n + " B";
         }

@@ -59,7 +59,7 @@ class QuotaTest extends LifecycleServer {
         JsonNode error = Http.json(monolithic).path("errors").path(0);
         assertThat(error.path("code").asText()).isEqualTo("DENIED");
         assertThat(error.path("message").asText()).isEqualTo("quota exceeded: namespace team uses " + used + " B of 900 B "
-                + "(storage, each blob counted once per namespace); this push to team/app would add 2.0 kB");
+                + "(storage, each blob counted once per namespace); this push to team/app would add 2.0 KB");
         assertThat(error.path("detail").path("quota").asText()).isEqualTo("storage");
         assertThat(error.path("detail").path("used").asLong()).isEqualTo(used);
         assertThat(error.path("detail").path("limit").asLong()).isEqualTo(900);
@@ -104,13 +104,13 @@ class QuotaTest extends LifecycleServer {
         http.pushBlob("other/app", foreign);
         HttpResponse<byte[]> mount = mount("team/app", Http.sha256(foreign), "other/app");
         assertThat(mount.statusCode()).isEqualTo(403);
-        assertThat(text(mount)).contains("quota exceeded: namespace team uses", "would add 1.5 kB");
+        assertThat(text(mount)).contains("quota exceeded: namespace team uses", "would add 1.5 KB");
         assertThat(http.head("/v2/team/app/blobs/" + Http.sha256(foreign)).statusCode()).isEqualTo(404);
 
         // A new manifest of blobs it holds still adds its own bytes: refused at the limit.
         HttpResponse<byte[]> manifest = put("team/app", "v2", imageWith("team/app", layer, "another"));
         assertThat(manifest.statusCode()).isEqualTo(403);
-        assertThat(text(manifest)).contains("quota exceeded: namespace team uses 3.4 kB of 3.4 kB (storage");
+        assertThat(text(manifest)).contains("quota exceeded: namespace team uses 3.4 KB of 3.4 KB (storage");
         assertThat(Http.json(manifest).path("errors").path(0).path("detail").path("limit").asLong()).isEqualTo(used);
         assertThat(tagDigest("team/app", "v2")).isNull();
     }
