@@ -125,6 +125,16 @@ class QuotaApiTest {
     }
 
     @Test
+    void aQuotaGoesWithItsNamespaceAndIsNotInherited() {
+        f.namespace("gone", false);
+        ok(call(f.admin, "PUT", "gone/quota", "{\"maxTags\":3}"), 200);
+        assertThat(call(f.admin, "DELETE", "gone", null).statusCode()).isEqualTo(204);
+        assertThat(call(f.admin, "GET", "gone/quota", null).statusCode()).isEqualTo(404);
+        f.namespace("gone", false);
+        assertThat(ok(call(f.admin, "GET", "gone/quota", null), 200).path("limits").path("maxTags").isNull()).isTrue();
+    }
+
+    @Test
     void aRefusedPushReachesTheWebhooksSubscribedToQuotaExceeded() {
         f.namespace("shop", false);
         f.member("shop", "oscar", "owner");
