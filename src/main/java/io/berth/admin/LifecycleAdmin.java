@@ -12,6 +12,10 @@ import io.berth.lifecycle.RetentionReport;
 import io.berth.lifecycle.RetentionRule;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
+import io.berth.stats.Counter;
+import io.berth.stats.Counts;
+import io.berth.stats.Quota;
+import io.berth.stats.UsageStore;
 import io.berth.webhooks.WebhookStore.Delivery;
 import io.berth.webhooks.Webhooks;
 
@@ -27,7 +31,8 @@ import java.util.Set;
  * <p>Rights: a namespace the caller may not read is NOT_FOUND, exactly like a missing one; its readers may
  * see its immutable tag patterns, its retention rules and the preview; its owners (and admins) change them,
  * run retention and manage its webhooks (readers get DENIED there); running or previewing retention over
- * every namespace, and the operator's notification endpoints' delivery logs, are for admins. API tokens
+ * every namespace, the operator's notification endpoints' delivery logs and setting a namespace's quota (an owner
+ * must not raise their own) are for admins; a quota and its usage are for the namespace's readers. API tokens
  * may only read. Refusals are {@link RegistryException}s with the spec's codes; a malformed pattern or rule
  * is an IllegalArgumentException (a 400). Changes take {@code client}, where the request came from, for the
  * audit log.
@@ -38,14 +43,16 @@ public final class LifecycleAdmin {
     private final ImmutableTags immutableTags;
     private final Retention retention;
     private final Webhooks webhooks;
+    private final UsageStore usage;
 
     /** {@code access} null (BERTH_AUTH=none): every caller is an admin and namespaces are not looked up. */
-    public LifecycleAdmin(AccessService access, ImmutableTags immutableTags, Retention retention, Webhooks webhooks) {
+    public LifecycleAdmin(AccessService access, ImmutableTags immutableTags, Retention retention, Webhooks webhooks, UsageStore usage) {
         this.access = access;
         this.namespaces = access == null ? null : new NamespaceAdmin(access);
         this.immutableTags = immutableTags;
         this.retention = retention;
         this.webhooks = webhooks;
+        this.usage = usage;
     }
 
     /** What the caller may do here: see the rules (read) and change them, run retention, manage webhooks (manage). */
@@ -125,6 +132,47 @@ public final class LifecycleAdmin {
                 + (report.skipped().isEmpty() ? "" : ", left " + report.skipped().size() + " changed since planned or immutable");
         audit(p, client, "retention.run", namespace == null ? "*" : namespace, detail);
         // the namespaces' webhooks hear of it from Retention itself (LifecycleEvents), as of scheduled runs
+    }
+
+    // --- quotas ---------------------------------------------------------------------------------
+
+    /**
+     * A namespace's quota and what it uses of each limit: {@code bytes} its unique bytes (each blob once per
+     * namespace, plus manifests), {@code repositories} and {@code tags} its counts, as the counters keep them.
+     */
+    public record QuotaStatus(String namespace, Quota limits, long bytes, long repositories, long tags) {
+    }
+
+    /** The namespace's quota and usage (readers). */
+    public QuotaStatus quota(Principal p, String namespace) {
+        actions(p, namespace);
+        return quotaStatus(namespace);
+    }
+
+    /**
+     * Sets the namespace's limits ({@link Quota#NONE} removes them): admins only, so that an owner cannot raise
+     * their own; a limit below the usage is allowed and only refuses further growth.
+     */
+    public QuotaStatus setQuota(Principal p, String client, String namespace, Quota limits) {
+        AdminService.requireMayChange(p);
+        actions(p, namespace);
+        if (!maySetQuota(p)) {
+            throw new RegistryException(ErrorCode.DENIED, "setting the quota of namespace " + namespace + " needs an administrator");
+        }
+        usage.setQuota(namespace, limits);
+        audit(p, client, "quota.set", namespace, limits.isNone() ? "none" : "maxBytes=" + limits.maxBytes()
+                + ", maxRepositories=" + limits.maxRepositories() + ", maxTags=" + limits.maxTags());
+        return quotaStatus(namespace);
+    }
+
+    /** Whether the caller may set quotas (admins, not through an API token); the web UI shows its form to them alone. */
+    public boolean maySetQuota(Principal p) {
+        return access == null || p instanceof Principal.User u && u.admin();
+    }
+
+    private QuotaStatus quotaStatus(String namespace) {
+        Counts used = usage.namespace(namespace);
+        return new QuotaStatus(namespace, usage.quota(namespace), used.uniqueBytes(), used.get(Counter.REPOSITORIES), used.get(Counter.TAGS));
     }
 
     // --- webhooks -------------------------------------------------------------------------------

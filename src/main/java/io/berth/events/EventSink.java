@@ -14,6 +14,10 @@ public interface EventSink {
 
     void publish(RegistryEvent event);
 
+    /** A push refused over its namespace's quota; on the request's thread too. Sinks that do not care ignore it. */
+    default void quotaExceeded(QuotaExceeded event) {
+    }
+
     /** One sink that hands every event to each of {@code sinks}, in order; one that fails does not stop the others. */
     static EventSink fanOut(List<EventSink> sinks) {
         List<EventSink> live = sinks.stream().filter(s -> s != NONE).toList();
@@ -23,12 +27,24 @@ public interface EventSink {
         if (live.size() == 1) {
             return live.getFirst();
         }
-        return event -> {
-            for (EventSink s : live) {
-                try {
-                    s.publish(event);
-                } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(EventSink.class).warn("event sink {} failed: {}", s, e.toString());
+        return new EventSink() {
+            @Override
+            public void publish(RegistryEvent event) {
+                each(s -> s.publish(event));
+            }
+
+            @Override
+            public void quotaExceeded(QuotaExceeded event) {
+                each(s -> s.quotaExceeded(event));
+            }
+
+            private void each(java.util.function.Consumer<EventSink> call) {
+                for (EventSink s : live) {
+                    try {
+                        call.accept(s);
+                    } catch (RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(EventSink.class).warn("event sink {} failed: {}", s, e.toString());
+                    }
                 }
             }
         };

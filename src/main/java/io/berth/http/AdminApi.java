@@ -65,7 +65,7 @@ public final class AdminApi extends Handler.Abstract {
         } else {
             RetentionResource retention = new RetentionResource(lifecycle);
             this.namespaceResources = Map.of("immutable-tags", new ImmutableTagsResource(lifecycle), "retention", retention,
-                    "webhooks", new WebhookResource(lifecycle));
+                    "webhooks", new WebhookResource(lifecycle), "quota", new QuotaResource(lifecycle));
             routes.put("retention", retention);
             routes.put("notifications", new NotificationResource(lifecycle));
         }

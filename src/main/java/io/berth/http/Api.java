@@ -5,6 +5,7 @@ import io.berth.auth.AccessService;
 import io.berth.auth.Action;
 import io.berth.auth.Principal;
 import io.berth.events.EventSink;
+import io.berth.events.QuotaExceeded;
 import io.berth.events.RegistryEvent;
 import io.berth.metadata.MetadataUnavailableException;
 import io.berth.oci.ErrorCode;
@@ -88,6 +89,7 @@ public final class Api extends Handler.Abstract {
             publish(ex, route);
         } catch (RegistryException e) {
             sendError(ex, e);
+            publishQuotaExceeded(ex, e);
         } catch (MetadataUnavailableException e) {
             // The core answers its own outages as UNAVAILABLE; this is the caller's lookup (Guard, via auth).
             LOG.warn("{} {} failed: {}", ex.method, path, e.getMessage());
@@ -145,6 +147,18 @@ public final class Api extends Handler.Abstract {
         Principal who = ex.caller.principal();
         events.publish(new RegistryEvent(h.action(), h.target(), route.repository(), h.digest(), h.mediaType(), h.size(), h.tag(),
                 h.from(), ex.caller.isAnonymous() ? null : who.name(),
+                new RegistryEvent.RequestInfo(Request.getRemoteAddr(r), r.getHttpURI().getAuthority(), ex.method,
+                        ex.header(HttpHeader.USER_AGENT)), Instant.now()));
+    }
+
+    /** A push refused over its namespace's quota (the core's DENIED with the quota's figures as detail), for the webhooks. */
+    private void publishQuotaExceeded(Exchange ex, RegistryException e) {
+        if (events == EventSink.NONE || e.code() != ErrorCode.DENIED || !(e.detail() instanceof Map<?, ?> d) || !(d.get("quota") instanceof String limit)) {
+            return;
+        }
+        Request r = ex.request;
+        events.quotaExceeded(new QuotaExceeded((String) d.get("namespace"), (String) d.get("repository"), limit, (Long) d.get("used"),
+                (Long) d.get("limit"), (Long) d.get("adding"), ex.caller.isAnonymous() ? null : ex.caller.principal().name(),
                 new RegistryEvent.RequestInfo(Request.getRemoteAddr(r), r.getHttpURI().getAuthority(), ex.method,
                         ex.header(HttpHeader.USER_AGENT)), Instant.now()));
     }

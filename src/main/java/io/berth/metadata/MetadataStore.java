@@ -55,19 +55,34 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * The first step of committing a blob: links it at once when it is stored (ending upload session
-     * {@code uploadId}, when given), else reserves its path for the caller's bytes.
+     * {@code uploadId}, when given), else reserves its path for the caller's bytes. A {@code push} (a client's
+     * upload, not a cache fill) that would take the namespace over its quota is refused before anything is
+     * written, and again when {@link #linkBlob} links it.
+     *
+     * @throws QuotaExceededException when a push would exceed the namespace's quota; nothing is written then
      */
-    Placement reserveBlob(String repository, Digest digest, long size, String uploadId);
+    Placement reserveBlob(String repository, Digest digest, long size, String uploadId, boolean push);
+
+    /** {@link #reserveBlob(String, Digest, long, String, boolean)} for a client's push. */
+    default Placement reserveBlob(String repository, Digest digest, long size, String uploadId) {
+        return reserveBlob(repository, digest, size, uploadId, true);
+    }
 
     /**
      * Records a committed blob whose bytes the caller has put in place (after {@link #reserveBlob} said
      * {@link Placement#PLACE}) and makes it visible in the repository (creating the repository).
      *
      * @throws MetadataUnavailableException when garbage collection is deleting the blob's bytes (try again)
+     * @throws QuotaExceededException when a {@code push} would exceed the namespace's quota (nothing is linked)
      */
-    void linkBlob(String repository, Digest digest, long size);
+    void linkBlob(String repository, Digest digest, long size, boolean push);
 
-    /** {@link #linkBlob} and the end of upload session {@code uploadId}, in one transaction (one commit per push). */
+    /** {@link #linkBlob(String, Digest, long, boolean)} for a client's push. */
+    default void linkBlob(String repository, Digest digest, long size) {
+        linkBlob(repository, digest, size, true);
+    }
+
+    /** {@link #linkBlob} (a push) and the end of upload session {@code uploadId}, in one transaction (one commit per push). */
     void linkUploadedBlob(String repository, Digest digest, long size, String uploadId);
 
     /** Links a blob stored in the registry to the repository and returns its size; empty when it is not stored. */
@@ -76,6 +91,8 @@ public interface MetadataStore extends AutoCloseable {
     /**
      * A cross-repository mount, in one transaction: links the blob to {@code repository} when
      * {@code from} may see it, and returns its size; empty when it may not (or is no longer stored).
+     *
+     * @throws QuotaExceededException when the mount would exceed the namespace's quota; nothing is written then
      */
     OptionalLong mountBlob(String repository, Digest digest, String from);
 
@@ -112,6 +129,7 @@ public interface MetadataStore extends AutoCloseable {
      *
      * @throws MissingReferencesException naming what is missing; nothing is written then
      * @throws ImmutableTagException when an immutable tag rule of the namespace covers the tag; nothing is written then
+     * @throws QuotaExceededException when it would add a repository, a tag or bytes over the namespace's quota
      */
     void putManifest(ManifestRecord manifest, String tag, Collection<Digest> blobs, Collection<Digest> children);
 

@@ -21,20 +21,25 @@ public final class BlobCommit {
     private BlobCommit() {
     }
 
-    /** Links the blob to {@code repository}, ending upload session {@code uploadId} when given; the caller deletes {@code tempPath} after. */
+    /**
+     * Links the blob to {@code repository}, ending upload session {@code uploadId} when given; the caller deletes
+     * {@code tempPath} after. A {@code push} (not a cache fill) is limited by the namespace's quota.
+     *
+     * @throws io.berth.metadata.QuotaExceededException when a push would exceed the quota: nothing was linked
+     */
     public static void commit(StorageDriver storage, MetadataStore metadata, String tempPath, Digest digest, long size,
-                              String repository, String uploadId) {
+                              String repository, String uploadId, boolean push) {
         long deadline = System.nanoTime() + BUSY_WAIT_NANOS;
         long pauseMillis = 10;
         while (true) {
-            switch (metadata.reserveBlob(repository, digest, size, uploadId)) {
+            switch (metadata.reserveBlob(repository, digest, size, uploadId, push)) {
                 case LINKED -> {
                     return;
                 }
                 case PLACE -> {
                     storage.move(tempPath, BlobLayout.blobPath(digest));
                     if (uploadId == null) {
-                        metadata.linkBlob(repository, digest, size);
+                        metadata.linkBlob(repository, digest, size, push);
                     } else {
                         metadata.linkUploadedBlob(repository, digest, size, uploadId);
                     }

@@ -11,6 +11,7 @@ import io.berth.oci.ManifestRecord;
 import io.berth.metadata.ImmutableTagException;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MissingReferencesException;
+import io.berth.metadata.QuotaExceededException;
 import io.berth.storage.StorageDriver;
 
 import java.nio.file.Path;
@@ -138,7 +139,11 @@ public final class LocalRegistry implements Registry {
         if (from == null || !Names.isValidRepository(from)) {
             return OptionalLong.empty();
         }
-        return metadata.mountBlob(repository, digest, from);
+        try {
+            return metadata.mountBlob(repository, digest, from);
+        } catch (QuotaExceededException e) {
+            throw QuotaRefusal.denied(e);
+        }
     }
 
     /** Deletes a repository with its manifests, tags and links (NAME_UNKNOWN when there is none); garbage collection frees the bytes. */
@@ -213,6 +218,8 @@ public final class LocalRegistry implements Registry {
                     "the manifest references content not in repository " + repository + ": " + all, all.getFirst());
         } catch (ImmutableTagException e) {
             throw denied(e);
+        } catch (QuotaExceededException e) {
+            throw QuotaRefusal.denied(e);
         }
         return new PutResult(digest, parsed.subject());
     }

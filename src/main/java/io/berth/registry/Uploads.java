@@ -5,6 +5,7 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 
 import io.berth.metadata.MetadataStore;
+import io.berth.metadata.QuotaExceededException;
 import io.berth.storage.FileInfo;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageWriter;
@@ -115,7 +116,12 @@ public final class Uploads {
                 throw new RegistryException(ErrorCode.DIGEST_INVALID,
                         "digest mismatch: the uploaded content has digest " + actual + ", not " + expected);
             }
-            publish(s, expected);
+            try {
+                publish(s, expected);
+            } catch (QuotaExceededException e) {
+                discard(s); // the client is refused for good: its bytes go now, not when the session expires
+                throw QuotaRefusal.denied(e);
+            }
             return s.offset;
         } finally {
             s.lock.unlock();
@@ -124,9 +130,11 @@ public final class Uploads {
 
     /** A single-request upload (POST ?digest= with the body): no session row, one pass over the bytes. */
     public long putMonolithic(String repository, Digest expected, BodySource body) {
-        try (Incoming in = receive(expected)) {
+        try (Incoming in = new Incoming(expected, true)) {
             body.forEachChunk(in::write);
             return in.complete(-1, List.of(repository));
+        } catch (QuotaExceededException e) {
+            throw QuotaRefusal.denied(e);
         }
     }
 
@@ -134,23 +142,27 @@ public final class Uploads {
      * A blob arriving from elsewhere than an upload session (a single-request upload, a pull-through
      * cache's fill), committed exactly as an upload is: hashed as it is written, verified, made durable,
      * moved under its digest, then linked. Until {@link #complete} succeeds nothing of it is visible;
-     * closing it without completing discards the bytes.
+     * closing it without completing discards the bytes. This is a cache fill's: quotas do not limit it
+     * (the cache is the operator's, not a user's push).
      */
     public Incoming receive(Digest expected) {
-        return new Incoming(expected);
+        return new Incoming(expected, false);
     }
 
     /** See {@link #receive}. One writer thread; {@link #size} may be read from any thread. */
     public final class Incoming implements AutoCloseable {
         private final Digest expected;
+        private final boolean push;
         private final Session s = new Session(UUID.randomUUID().toString(), null);
         private final StorageWriter writer;
         private final MessageDigest hasher;
         private volatile long size;
-        private boolean completed;
+        /** The writer committed its bytes (then it may not be cancelled; a refused link still deletes them). */
+        private boolean committed;
 
-        private Incoming(Digest expected) {
+        private Incoming(Digest expected, boolean push) {
             this.expected = expected;
+            this.push = push;
             this.hasher = expected.newHasher();
             this.writer = storage.writer(uploadData(s.id), false);
         }
@@ -183,19 +195,19 @@ public final class Uploads {
                         : "digest mismatch: the content has digest " + actual + ", not " + expected);
             }
             writer.commit();
+            committed = true;
             s.offset = size;
             java.util.Iterator<String> each = repositories.iterator();
-            BlobCommit.commit(storage, metadata, uploadData(s.id), expected, size, each.next(), null);
+            BlobCommit.commit(storage, metadata, uploadData(s.id), expected, size, each.next(), null, push);
             while (each.hasNext()) {
                 metadata.linkStoredBlob(each.next(), expected);
             }
-            completed = true;
             return size;
         }
 
         @Override
         public void close() {
-            if (!completed) {
+            if (!committed) {
                 writer.cancel();
             }
             writer.close();
@@ -332,7 +344,7 @@ public final class Uploads {
     }
 
     private void publish(Session s, Digest digest) {
-        BlobCommit.commit(storage, metadata, uploadData(s.id), digest, s.offset, s.repository, s.id);
+        BlobCommit.commit(storage, metadata, uploadData(s.id), digest, s.offset, s.repository, s.id, true);
         sessions.remove(s.id);
         storage.delete(BlobLayout.uploadDirectory(s.id));
     }

@@ -129,8 +129,8 @@ public final class BerthServer implements AutoCloseable {
                 config.tlsCertificate() == null ? "http" : "https", hostName() + ":" + config.address().getPort(), metrics.prometheus());
         // What clients did, for whoever listens (usage statistics, notifications, webhooks).
         EventSink events = EventSink.fanOut(List.of(usage.sink(), webhooks));
-        // Who may do what with immutable tags, retention and webhooks: for the admin API and the web UI alike.
-        this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks);
+        // Who may do what with immutable tags, retention, quotas and webhooks: for the admin API and the web UI alike.
+        this.lifecycleAdmin = new LifecycleAdmin(access, immutableTags, retention, webhooks, metadata.usageStore());
         // Retention and GC runs, told to each namespace's webhooks as that namespace's share.
         io.berth.admin.LifecycleEvents runs = new io.berth.admin.LifecycleEvents(webhooks);
         retention.tellEachRun(runs::retentionRan);

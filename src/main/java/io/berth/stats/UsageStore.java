@@ -20,6 +20,15 @@ public interface UsageStore {
     /** One namespace's counters (zero when it has none): its unique bytes, as quotas count them, are {@link Counts#uniqueBytes()}. */
     Counts namespace(String namespace);
 
+    /** The namespace's quota; {@link Quota#NONE} when it has none. */
+    Quota quota(String namespace);
+
+    /**
+     * Sets the namespace's quota ({@link Quota#NONE} removes it). A limit below the current usage is allowed: it
+     * only refuses further growth. Pushes are checked against it inside their own write transactions.
+     */
+    void setQuota(String namespace, Quota quota);
+
     /** Counters as stored: the registry's, and each namespace's by name (byte order). */
     record Stored(Counts registry, Map<String, Counts> namespaces) {
     }

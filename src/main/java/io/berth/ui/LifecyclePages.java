@@ -7,6 +7,7 @@ import io.berth.lifecycle.RetentionPlan;
 import io.berth.lifecycle.RetentionReport;
 import io.berth.lifecycle.RetentionRule;
 import io.berth.oci.RegistryException;
+import io.berth.stats.Quota;
 import io.berth.webhooks.EventKind;
 import io.berth.webhooks.WebhookStore.Delivery;
 import io.berth.webhooks.WebhookStore.Outcome;
@@ -32,7 +33,15 @@ final class LifecyclePages {
 
     /** What the namespace page shows of the lifecycle: null parts are not shown to this viewer. */
     record Sections(boolean manage, List<String> patterns, String patternsText, List<RetentionRule> rules, String rulesText,
-                    RetentionPlan preview, List<Webhooks.Hook> webhooks, List<String> kinds) {
+                    RetentionPlan preview, List<Webhooks.Hook> webhooks, List<String> kinds, QuotaSection quota) {
+    }
+
+    /** The quota and its usage; {@code admin}: the viewer may set it (the form is shown). */
+    record QuotaSection(LifecycleAdmin.QuotaStatus status, boolean admin) {
+        /** The limit as the form shows it: blank for none. */
+        static String field(Long limit) {
+            return limit == null ? "" : limit.toString();
+        }
     }
 
     private final WebUi ui;
@@ -57,7 +66,8 @@ final class LifecyclePages {
         return new Sections(manage, patterns, typedPatterns != null ? typedPatterns : String.join("\n", patterns),
                 rules, typedRules != null ? typedRules : rulesJson(rules), lifecycle.previewRetention(web.principal(), ns),
                 manage ? lifecycle.webhooks(web.principal(), ns) : List.of(),
-                EventKind.subscribable().stream().map(EventKind::wire).toList());
+                EventKind.subscribable().stream().map(EventKind::wire).toList(),
+                new QuotaSection(lifecycle.quota(web.principal(), ns), lifecycle.maySetQuota(web.principal()) && web.mayChange()));
     }
 
     /**
@@ -90,6 +100,15 @@ final class LifecyclePages {
                     RetentionReport r = lifecycle.runRetention(web.principal(), web.client(), ns);
                     web.redirect("/namespaces/" + ns + Format.query("done", "ran", "tags", Long.toString(r.deletedTags()),
                             "manifests", Long.toString(r.deletedManifests())) + "#retention");
+                }
+                case "quota" -> {
+                    lifecycle.setQuota(web.principal(), web.client(), ns, new Quota(limit(web, "maxBytes"), limit(web, "maxRepositories"),
+                            limit(web, "maxTags")));
+                    web.redirect("/namespaces/" + ns + Format.query("done", "quota") + "#quota");
+                }
+                case "quota/delete" -> {
+                    lifecycle.setQuota(web.principal(), web.client(), ns, Quota.NONE);
+                    web.redirect("/namespaces/" + ns + Format.query("done", "quota-removed") + "#quota");
                 }
                 case "webhooks" -> created(web, ns, lifecycle.createWebhook(web.principal(), web.client(), ns, web.field("url"), web.forms("events")));
                 default -> {
@@ -139,6 +158,8 @@ final class LifecyclePages {
                                 + count(Long.parseLong(manifests), "untagged manifest") + " deleted.")
                         : new Page.Flash(false, "Retention ran.");
             }
+            case "quota" -> new Page.Flash(false, "Quota saved.");
+            case "quota-removed" -> new Page.Flash(false, "Quota removed: no limits.");
             case "webhook-deleted" -> new Page.Flash(false, "Webhook deleted.");
             case "delivered" -> new Page.Flash(false, "The ping was delivered.");
             case "failed" -> new Page.Flash(true, "The ping failed: see the delivery log below.");
@@ -164,6 +185,40 @@ final class LifecyclePages {
         params.put("deliveries", lifecycle.deliveries(web.principal(), ns, id, null, DELIVERIES));
         params.put("manage", web.mayChange());
         ui.render(web, 200, "webhook.jte", params);
+    }
+
+    /** A limit typed in the quota form: blank is none; a whole number, and bytes also with a unit (10 GB, 512 MiB). */
+    private static Long limit(Web web, String field) {
+        String text = web.form(field);
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        java.util.regex.Matcher m = LIMIT.matcher(text.trim());
+        if (!m.matches() || (m.group(2) != null && !field.equals("maxBytes"))) {
+            throw new IllegalArgumentException(field + " must be a non-negative whole number" + (field.equals("maxBytes")
+                    ? ", optionally with a unit (KB, MB, GB, TB; KiB, MiB, GiB, TiB)" : "") + ", or empty for no limit, not " + text.trim());
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), unit(m.group(2)));
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException(field + " is too large: " + text.trim());
+        }
+    }
+
+    private static final java.util.regex.Pattern LIMIT = java.util.regex.Pattern.compile("(\\d{1,19})\\s*([KMGT]i?B|B)?",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    private static long unit(String unit) {
+        if (unit == null || unit.equalsIgnoreCase("B")) {
+            return 1;
+        }
+        long base = unit.length() == 3 ? 1024 : 1000;
+        int power = "KMGT".indexOf(Character.toUpperCase(unit.charAt(0))) + 1;
+        long factor = 1;
+        for (int i = 0; i < power; i++) {
+            factor *= base;
+        }
+        return factor;
     }
 
     private static List<String> lines(String text) {

@@ -134,6 +134,24 @@ public final class Webhooks implements EventSink, AutoCloseable {
         enqueue(e);
     }
 
+    /** A push refused over quota: {@code quota_exceeded} for the namespace's webhooks subscribed to it. */
+    @Override
+    public void quotaExceeded(io.berth.events.QuotaExceeded e) {
+        Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("repository", e.repository());
+        fields.put("limit", e.limit());
+        fields.put("used", e.used());
+        fields.put("max", e.max());
+        fields.put("adding", e.adding());
+        if (e.actor() != null) {
+            fields.put("actor", e.actor());
+        }
+        if (e.request() != null && e.request().addr() != null) {
+            fields.put("addr", e.request().addr());
+        }
+        publish(new WebhookEvent(java.util.UUID.randomUUID().toString(), EventKind.QUOTA_EXCEEDED, e.namespace(), e.at(), fields));
+    }
+
     /** An event of another capability (quotas, retention, GC) for the webhooks subscribed to its kind. */
     public void publish(WebhookEvent e) {
         if (closed) {

@@ -126,7 +126,7 @@ class OpenApiTest {
         String secret = Http.json(answers.get(more.get(6))).path("token").asText();
         Http robot = f.as("olive+ci", secret);
 
-        // Immutable tags, retention and webhooks: olive is a maintainer of team (reads, may not change), the robot reads.
+        // Immutable tags, retention, quotas and webhooks: olive is a maintainer of team (reads, may not change), the robot reads.
         assertThat(olive.pushImage("team/app/web", "0.1", "{\"old\":1}".getBytes(), "old layer".getBytes())).startsWith("sha256:");
         String ns = "/namespaces/team";
         List<Call> lifecycle = new ArrayList<>(List.of(
@@ -157,7 +157,16 @@ class OpenApiTest {
                 new Call(olive, "GET", ns + "/webhooks", null, 403),
                 new Call(admin, "GET", ns + "/webhooks", null, 200),
                 new Call(admin, "GET", "/notifications/endpoints/nobody/deliveries?limit=10", null, 200),
-                new Call(olive, "GET", "/notifications/endpoints/nobody/deliveries", null, 403)));
+                new Call(olive, "GET", "/notifications/endpoints/nobody/deliveries", null, 403),
+                new Call(admin, "PUT", ns + "/quota", "{\"maxBytes\":1000000000,\"maxTags\":100}", 200),
+                new Call(admin, "PUT", ns + "/quota", "{\"maxBytes\":-1}", 400),
+                new Call(olive, "PUT", ns + "/quota", "{\"maxBytes\":null}", 403),
+                new Call(robot, "PUT", ns + "/quota", "{}", 403),
+                new Call(olive, "GET", ns + "/quota", null, 200),
+                new Call(robot, "GET", ns + "/quota", null, 200),
+                new Call(olive, "GET", "/namespaces/nothing/quota", null, 404),
+                new Call(olive, "DELETE", ns + "/quota", null, 403),
+                new Call(admin, "DELETE", ns + "/quota", null, 204)));
         run(lifecycle, answers);
         calls.addAll(lifecycle);
         String hookId = Http.json(answers.get(lifecycle.get(20))).path("id").asText();

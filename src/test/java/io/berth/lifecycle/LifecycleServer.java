@@ -76,9 +76,14 @@ abstract class LifecycleServer {
         return ((JdbcMetadataStore) server.server().metadata()).lifecycleStore();
     }
 
-    /** A statement on the server's own database (SQLite file or PostgreSQL), beside the running server. */
+    /** The server's own database (SQLite file or PostgreSQL), for reaching it beside the running server. */
+    String jdbcUrl() {
+        return postgres() ? Postgres.jdbcUrl(database) : "jdbc:sqlite:" + server.dataDir().resolve("berth.db");
+    }
+
+    /** A statement on the server's own database, beside the running server. */
     void sql(String statement, Object... args) {
-        String url = postgres() ? Postgres.jdbcUrl(database) : "jdbc:sqlite:" + server.dataDir().resolve("berth.db");
+        String url = jdbcUrl();
         java.util.Properties p = new java.util.Properties();
         p.setProperty("busy_timeout", "10000");
         try (Connection c = DriverManager.getConnection(url, p); PreparedStatement ps = c.prepareStatement(statement)) {

@@ -234,6 +234,7 @@ final class JdbcAccessStore implements AccessStore {
         }
         delta.member(name, -update(c, "DELETE FROM namespace_members WHERE namespace = ?", name));
         JdbcLifecycleStore.deleteRules(c, name);
+        JdbcUsageStore.deleteQuota(c, name);
         dropTokenGrants(c, name);
         JdbcWebhookStore.deleteNamespaceWebhooks(c, name);
         delta.registry(Counter.NAMESPACES, -update(c, "DELETE FROM namespaces WHERE name = ?", name));

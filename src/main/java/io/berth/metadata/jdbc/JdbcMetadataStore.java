@@ -163,10 +163,13 @@ public final class JdbcMetadataStore implements MetadataStore {
     // collector committed; the collector takes rows FOR UPDATE SKIP LOCKED and so never waits for a writer.
 
     @Override
-    public Placement reserveBlob(String repository, Digest digest, long size, String uploadId) {
+    public Placement reserveBlob(String repository, Digest digest, long size, String uploadId, boolean push) {
         String d = digest.toString();
         return UsageDelta.write(sql, (c, delta) -> {
             long now = System.currentTimeMillis();
+            if (push) {
+                delta.limitedByQuota(repository);
+            }
             // Queued bytes (D, not claimed by a collector) become this writer's to replace: the outbox never
             // deletes a P row. A collector's claim (deleter set) is waited out by the caller. A new row is
             // counted here; the counters of rows a collection deleted are set right by its reconcile.
@@ -188,6 +191,9 @@ public final class JdbcMetadataStore implements MetadataStore {
                     return Placement.LINKED;
                 }
                 case "P" -> {
+                    if (push) {
+                        checkQuotaBeforePlacing(c, repository, digest, size);
+                    }
                     return Placement.PLACE;
                 }
                 default -> {
@@ -197,9 +203,25 @@ public final class JdbcMetadataStore implements MetadataStore {
         });
     }
 
+    /**
+     * A push's bytes are refused before they move under their digest when linking them would exceed the quota,
+     * so a refused upload leaves nothing but its upload data (deleted with the session). {@link #linkBlob} checks
+     * again: a concurrent push may have used the room meanwhile (its bytes then wait, a placing row, for GC).
+     */
+    private void checkQuotaBeforePlacing(Connection c, String repository, Digest digest, long size) throws SQLException {
+        long[] wouldAdd = new long[Counter.values().length];
+        wouldAdd[Counter.REPOSITORIES.ordinal()] = exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository) ? 0 : 1;
+        wouldAdd[Counter.BLOB_BYTES.ordinal()] = exists(c, "SELECT 1 FROM namespace_blobs WHERE namespace = ? AND digest = ?",
+                RepositoryBrowser.namespaceOf(repository), digest.toString()) ? 0 : size;
+        QuotaCheck.enforce(c, db.dialect, repository, wouldAdd);
+    }
+
     @Override
-    public void linkBlob(String repository, Digest digest, long size) {
+    public void linkBlob(String repository, Digest digest, long size, boolean push) {
         UsageDelta.write(sql, (c, delta) -> {
+            if (push) {
+                delta.limitedByQuota(repository);
+            }
             link(c, repository, digest, size, delta);
             return null;
         });
@@ -208,6 +230,7 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public void linkUploadedBlob(String repository, Digest digest, long size, String uploadId) {
         UsageDelta.write(sql, (c, delta) -> {
+            delta.limitedByQuota(repository);
             link(c, repository, digest, size, delta);
             endUpload(c, uploadId);
             return null;
@@ -266,6 +289,7 @@ public final class JdbcMetadataStore implements MetadataStore {
     public OptionalLong mountBlob(String repository, Digest digest, String from) {
         String d = digest.toString();
         return UsageDelta.write(sql, (c, delta) -> {
+            delta.limitedByQuota(repository);
             long now = System.currentTimeMillis();
             // the blob row first, then the source link held until the mount commits: a collector skips both
             if (!touchStoredBlob(c, d, now)
@@ -369,7 +393,8 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     private void storeManifest(ManifestRecord m, String tag, Collection<Digest> blobs, Collection<Digest> children, boolean verify) {
         UsageDelta.write(sql, (c, delta) -> {
-            if (verify) {
+            if (verify) { // a push; a cache fill follows its upstream and is not limited
+                delta.limitedByQuota(m.repository());
                 checkReferences(c, m.repository(), blobs, children);
             }
             ensureRepository(c, m.repository(), m.createdMillis(), delta);

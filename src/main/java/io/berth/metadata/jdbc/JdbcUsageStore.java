@@ -3,6 +3,7 @@ package io.berth.metadata.jdbc;
 import io.berth.oci.Digest;
 import io.berth.stats.Counter;
 import io.berth.stats.Counts;
+import io.berth.stats.Quota;
 import io.berth.stats.UsageStore;
 
 import java.sql.Connection;
@@ -15,12 +16,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static io.berth.metadata.jdbc.Sql.batch;
 import static io.berth.metadata.jdbc.Sql.list;
+import static io.berth.metadata.jdbc.Sql.one;
 import static io.berth.metadata.jdbc.Sql.optionalLong;
 import static io.berth.metadata.jdbc.Sql.update;
 
@@ -52,10 +55,46 @@ final class JdbcUsageStore implements UsageStore {
 
     @Override
     public Counts namespace(String namespace) {
-        return sql.read(c -> {
-            Map<String, Counts> sums = sums(c, " WHERE scope = ? GROUP BY scope", namespace);
-            return sums.getOrDefault(namespace, Counts.ZERO);
+        return sql.read(c -> namespace(c, namespace));
+    }
+
+    @Override
+    public Quota quota(String namespace) {
+        return sql.read(c -> quota(c, namespace, "")).orElse(Quota.NONE);
+    }
+
+    /** The namespace's quota row, {@code lock} appended to the query (a dialect's FOR UPDATE, or ""). */
+    static Optional<Quota> quota(Connection c, String namespace, String lock) throws SQLException {
+        return one(c, rs -> new Quota(nullableLong(rs, 1), nullableLong(rs, 2), nullableLong(rs, 3)),
+                "SELECT max_bytes, max_repositories, max_tags FROM namespace_quotas WHERE namespace = ?" + lock, namespace);
+    }
+
+    private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    @Override
+    public void setQuota(String namespace, Quota quota) {
+        sql.write(c -> {
+            if (quota.isNone()) {
+                return deleteQuota(c, namespace);
+            }
+            return update(c, "INSERT INTO namespace_quotas (namespace, max_bytes, max_repositories, max_tags, updated_at) "
+                            + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET max_bytes = excluded.max_bytes, "
+                            + "max_repositories = excluded.max_repositories, max_tags = excluded.max_tags, updated_at = excluded.updated_at",
+                    namespace, quota.maxBytes(), quota.maxRepositories(), quota.maxTags(), System.currentTimeMillis());
         });
+    }
+
+    /** Removes the namespace's quota (also when the namespace is deleted: a namespace created later under its name starts without). */
+    static int deleteQuota(Connection c, String namespace) throws SQLException {
+        return update(c, "DELETE FROM namespace_quotas WHERE namespace = ?", namespace);
+    }
+
+    /** One namespace's counters summed over its shard rows, in the caller's transaction. */
+    static Counts namespace(Connection c, String namespace) throws SQLException {
+        return sums(c, " WHERE scope = ? GROUP BY scope", namespace).getOrDefault(namespace, Counts.ZERO);
     }
 
     /** The shard rows summed per scope: a row per shard that ever counted (at most SHARDS per scope). */

@@ -42,6 +42,10 @@ final class UsageDelta {
         return sql.write(c -> {
             UsageDelta delta = new UsageDelta();
             T result = work.run(c, delta);
+            if (delta.pushedTo != null) {
+                QuotaCheck.enforce(c, dialect, delta.pushedTo, delta.scopes.getOrDefault(
+                        io.berth.oci.Names.namespaceOf(delta.pushedTo), new long[Counter.values().length]));
+            }
             delta.apply(c, dialect);
             return result;
         });
@@ -49,6 +53,17 @@ final class UsageDelta {
 
     /** Scope → deltas in Counter order; "" (the registry) sorts first. */
     private final Map<String, long[]> scopes = new TreeMap<>();
+
+    /** The repository a client pushes to, when this write is a push its namespace's quota limits; null otherwise. */
+    private String pushedTo;
+
+    /**
+     * Makes this write a push to {@code repository}: before its counters are written, what it adds to the
+     * namespace is checked against the namespace's quota ({@link QuotaCheck}). Cache fills and deletes are not.
+     */
+    void limitedByQuota(String repository) {
+        pushedTo = repository;
+    }
 
     /** Adds {@code n} to the counter of the registry and of the repository's namespace. */
     void add(String repository, Counter c, long n) {
