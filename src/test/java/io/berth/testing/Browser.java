@@ -142,12 +142,18 @@ public final class Browser implements AutoCloseable {
 
     /**
      * The current page whole, at a desktop width (1280 px) and a narrow one (400 px, a phone's): NAME.png and
-     * NAME-narrow.png. The viewport is set through the DevTools protocol (a headless window does not grow past
-     * its screen), and given back afterwards.
+     * NAME-narrow.png, and NAME-dark.png at the desktop width with the browser preferring dark. The viewport
+     * is set through the DevTools protocol (a headless window does not grow past its screen), and given back
+     * afterwards.
      */
     public void screenshots(String name) {
         fullPage(name, 1280);
         fullPage(name + "-narrow", 400);
+        // The same page as a browser set to dark sees it (the stylesheet follows prefers-color-scheme).
+        driver.executeCdpCommand("Emulation.setEmulatedMedia",
+                Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        fullPage(name + "-dark", 1280);
+        driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", List.of()));
         driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
     }
 
