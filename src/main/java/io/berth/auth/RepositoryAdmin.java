@@ -80,6 +80,42 @@ public final class RepositoryAdmin {
     }
 
     /**
+     * Creates an empty repository, with the right a push to it takes (and, as a first push does, its namespace
+     * when the caller may create it: private, the caller owner); it is then as visible as its namespace.
+     * NAME_INVALID for a malformed name, DENIED without the push right, CONFLICT when it exists.
+     */
+    public RepositoryView create(Principal p, String client, String name, String description) {
+        requireMayChange(p);
+        Set<Action> actions = actions(p, name);
+        AdminSupport.require(actions, Action.PUSH);
+        access.ensureNamespace(p, name);
+        if (!registry.createRepository(name)) {
+            throw new io.berth.oci.RegistryException(io.berth.oci.ErrorCode.CONFLICT, "repository " + name + " exists already");
+        }
+        if (description != null) {
+            store.setRepositoryDescription(name, description);
+        }
+        changed(access, p, client, "repository.create", name, null);
+        return view(info(name, actions(p, name)));
+    }
+
+    /**
+     * Deletes a repository, with the delete right: its manifests, tags and blob links in one transaction (the
+     * bytes are garbage collection's), audited with what it held. A repository the caller may not read is
+     * NOT_FOUND, like a missing one.
+     */
+    public RepositoryView delete(Principal p, String client, String name) {
+        requireMayChange(p);
+        Set<Action> actions = actions(p, name);
+        RepositoryView held = view(info(name, actions));
+        AdminSupport.require(actions, Action.DELETE);
+        registry.deleteRepository(name);
+        changed(access, p, client, "repository.delete", name,
+                held.tags() + " tags, " + held.manifests() + " manifests, " + held.sizeBytes() + " bytes");
+        return held;
+    }
+
+    /**
      * Removes one tag (the manifest stays, under its digest and any other tag), as DELETE of
      * /v2/NAME/manifests/TAG does, with the same right (delete) and the same audit event.
      */

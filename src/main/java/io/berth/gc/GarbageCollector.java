@@ -105,6 +105,11 @@ public final class GarbageCollector implements AutoCloseable {
         return settings;
     }
 
+    /** This collector's name in the lease and the history: host, process and a random part. */
+    public String node() {
+        return node;
+    }
+
     // --- on demand --------------------------------------------------------------------------
 
     /**
@@ -148,7 +153,8 @@ public final class GarbageCollector implements AutoCloseable {
     public List<GcRun> history(int limit) {
         return store.runs(limit).stream().map(r -> new GcRun(r.id(), Instant.ofEpochMilli(r.startedAt()),
                 r.finishedAt() == null ? null : Instant.ofEpochMilli(r.finishedAt()), r.dryRun(), r.trigger(), r.node(), r.marked(),
-                r.manifestsDeleted(), r.linksRemoved(), r.blobsSwept(), r.orphans(), r.bytesFreed(), r.errors(), r.errorDetail())).toList();
+                r.manifestsDeleted(), r.linksRemoved(), r.blobsSwept(), r.orphans(), r.bytesFreed(), r.errors(), r.errorDetail(),
+                r.markMs(), r.sweepMs())).toList();
     }
 
     // --- on a schedule ------------------------------------------------------------------------
@@ -181,6 +187,25 @@ public final class GarbageCollector implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("garbage collection failed: {}", e.getMessage());
         }
+    }
+
+    /**
+     * When the schedule collects next (as {@link #due} decides it), or empty when collections do not run on their
+     * own here (not scheduled, or the schedule not started).
+     */
+    public Optional<Instant> nextScheduled() {
+        if (!settings.scheduled() || scheduler == null) {
+            return Optional.empty();
+        }
+        OptionalLong lastStart = store.lastCollectionStart();
+        if (settings.dailyAt() != null) {
+            long now = clock.millis();
+            ZonedDateTime today = Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC).with(settings.dailyAt());
+            ZonedDateTime next = today.toInstant().toEpochMilli() > now ? today : today.plusDays(1);
+            return Optional.of(next.toInstant());
+        }
+        long at = lastStart.isPresent() ? lastStart.getAsLong() + settings.interval().toMillis() : scheduleStarted + settings.grace().toMillis();
+        return Optional.of(Instant.ofEpochMilli(at));
     }
 
     /**
@@ -225,6 +250,9 @@ public final class GarbageCollector implements AutoCloseable {
         long blobs;
         long orphans;
         long bytesFreed;
+        /** Milliseconds of the mark (what is referenced, which links are not, condemning them) and of the sweep. */
+        long markMs;
+        long sweepMs;
         final List<String> errors = new ArrayList<>();
         final List<GcResult.Item> items = new ArrayList<>();
         boolean truncated;
@@ -310,10 +338,11 @@ public final class GarbageCollector implements AutoCloseable {
             }
             long finished = clock.millis();
             GcResult result = new GcResult(r.id, r.dryRun, r.trigger, Instant.ofEpochMilli(r.startedAt), Duration.ofMillis(finished - r.startedAt),
-                    r.marked, r.manifests, r.links, r.blobs, r.orphans, r.bytesFreed, List.copyOf(r.errors), List.copyOf(r.items), r.truncated, r.shares);
+                    r.markMs, r.sweepMs, r.marked, r.manifests, r.links, r.blobs, r.orphans, r.bytesFreed, List.copyOf(r.errors), List.copyOf(r.items), r.truncated, r.shares);
             try {
                 store.finishRun(new GcStore.Run(r.id, r.startedAt, finished, r.dryRun, r.trigger, node, r.marked, r.manifests, r.links,
-                        r.blobs, r.orphans, r.bytesFreed, r.errors.size(), r.errors.isEmpty() ? null : String.join("\n", r.errors)));
+                        r.blobs, r.orphans, r.bytesFreed, r.errors.size(), r.errors.isEmpty() ? null : String.join("\n", r.errors),
+                        r.markMs, r.sweepMs));
             } catch (RuntimeException e) {
                 LOG.warn("garbage collection: cannot record run {}: {}", r.id, e.getMessage());
             }
@@ -351,6 +380,7 @@ public final class GarbageCollector implements AutoCloseable {
             evictCache(r);
         }
         phase("mark");
+        long markStart = clock.millis();
         r.marked = store.referencedBlobs();
         long t0 = clock.millis();
         long seenBefore = t0 - grace;
@@ -363,10 +393,13 @@ public final class GarbageCollector implements AutoCloseable {
                 renewLease();
             }
         }
+        r.markMs = clock.millis() - markStart;
         phase("orphans");
         orphans(r, Instant.ofEpochMilli(seenBefore));
         if (r.dryRun) {
+            long sweepStart = clock.millis();
             predictSweep(r, stale, seenBefore, placingBefore);
+            r.sweepMs = clock.millis() - sweepStart;
             return;
         }
         phase("waiting");
@@ -377,6 +410,7 @@ public final class GarbageCollector implements AutoCloseable {
             LOG.debug("garbage collection: writing this node's seen marks failed: {}", e.getMessage());
         }
         phase("sweep");
+        long sweepStart = clock.millis();
         long condemnedBefore = clock.millis() - settings.condemnDelay().toMillis();
         List<Digest> candidates = store.sweepCandidates(condemnedBefore, seenBefore, placingBefore);
         for (int i = 0; i < candidates.size(); i += SWEEP_BATCH) {
@@ -394,6 +428,7 @@ public final class GarbageCollector implements AutoCloseable {
         }
         phase("delete");
         deleteQueued(r);
+        r.sweepMs = clock.millis() - sweepStart;
     }
 
     private void phase(String name) {

@@ -8,6 +8,9 @@ import java.util.Map;
 /**
  * What one collection did, or (dry run) would do.
  *
+ * @param markMs           how long the mark took: what the manifests reference, and which links nothing references
+ * @param sweepMs          how long the sweep took: links removed, blobs tombstoned and their bytes deleted (dry run:
+ *                         planning that)
  * @param marked           distinct blobs the stored manifests reference (kept)
  * @param manifestsDeleted manifests the policies deleted (untagged, dangling referrers, evicted from the cache)
  * @param linksRemoved     blob links no manifest of their repository references, unseen for the grace period
@@ -19,7 +22,8 @@ import java.util.Map;
  * @param shares           by namespace (a repository's first path segment): what was deleted there, counted in full
  *                         however many items are listed — what that namespace's webhooks may be told, and no more
  */
-public record GcResult(long runId, boolean dryRun, String trigger, Instant startedAt, Duration duration, long marked,
+public record GcResult(long runId, boolean dryRun, String trigger, Instant startedAt, Duration duration, long markMs,
+                       long sweepMs, long marked,
                        long manifestsDeleted, long linksRemoved, long blobsSwept, long orphans, long bytesFreed,
                        List<String> errors, List<Item> items, boolean itemsTruncated, Map<String, Share> shares) {
 

@@ -1,6 +1,7 @@
 package io.berth.http;
 
 import io.berth.admin.LifecycleAdmin;
+import io.berth.admin.MaintenanceAdmin;
 import io.berth.auth.AccessService;
 import io.berth.auth.AdminService;
 import io.berth.auth.AuthException;
@@ -27,7 +28,7 @@ import java.util.Map;
 
 /**
  * The admin API, JSON under {@code /api/v1/} (docs/api.md): users, namespaces, members and roles,
- * visibility, API tokens, repositories and the audit log. Callers authenticate with Basic credentials
+ * visibility, API tokens, repositories, the audit log, garbage collection and the usage statistics. Callers authenticate with Basic credentials
  * only: a password, or an API token, which may only read. Registry bearer tokens are refused: anyone
  * gets one from /auth/token, and their scopes speak of repositories, not of this API. This class
  * authenticates the caller, routes by the path's first segment to the resource's class, and writes
@@ -48,9 +49,10 @@ public final class AdminApi extends Handler.Abstract {
 
     /**
      * {@code access} null (berth.auth: none) keeps no accounts: every account resource then fails (500), as it always
-     * has; {@code lifecycle}: immutable tags, retention and webhooks (null: their routes are not found).
+     * has; {@code lifecycle}: immutable tags, retention and webhooks; {@code maintenance}: garbage collection and the
+     * usage statistics (either null: their routes are not found).
      */
-    public AdminApi(Registry registry, AccessService access, LifecycleAdmin lifecycle) {
+    public AdminApi(Registry registry, AccessService access, LifecycleAdmin lifecycle, MaintenanceAdmin maintenance) {
         this.access = access;
         AdminService admin = access == null ? null : new AdminService(access, registry);
         Map<String, AdminHttp.Resource> routes = new java.util.HashMap<>(admin == null ? noAccounts()
@@ -68,6 +70,10 @@ public final class AdminApi extends Handler.Abstract {
                     "webhooks", new WebhookResource(lifecycle), "quota", new QuotaResource(lifecycle));
             routes.put("retention", retention);
             routes.put("notifications", new NotificationResource(lifecycle));
+        }
+        if (maintenance != null) {
+            routes.put("gc", new GcResource(maintenance));
+            routes.put("stats", new StatsResource(maintenance));
         }
         this.resources = Map.copyOf(routes);
     }

@@ -32,7 +32,11 @@ final class AdminHttp {
     }
 
     static JsonNode body(Exchange ex) {
-        byte[] body = ex.readBody(1 << 20, new RegistryException(ErrorCode.BAD_REQUEST, "request body too large"));
+        return parse(ex.readBody(1 << 20, new RegistryException(ErrorCode.BAD_REQUEST, "request body too large")));
+    }
+
+    /** A request body that must be a JSON object. */
+    static JsonNode parse(byte[] body) {
         try {
             JsonNode n = Exchange.JSON.readTree(body);
             if (n == null || !n.isObject()) {

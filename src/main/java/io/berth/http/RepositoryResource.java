@@ -1,7 +1,9 @@
 package io.berth.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.auth.Principal;
 import io.berth.auth.RepositoryAdmin;
+import org.eclipse.jetty.http.HttpHeader;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +13,10 @@ import static io.berth.http.AdminHttp.body;
 import static io.berth.http.AdminHttp.client;
 import static io.berth.http.AdminHttp.text;
 
-/** {@code /api/v1/repositories} and {@code /api/v1/repositories/{name}}: the HTTP face of {@link RepositoryAdmin}. */
+/**
+ * {@code /api/v1/repositories} (list, POST: create) and {@code /api/v1/repositories/{name}} (GET, PATCH: describe,
+ * DELETE): the HTTP face of {@link RepositoryAdmin}.
+ */
 final class RepositoryResource implements AdminHttp.Resource {
     private final RepositoryAdmin repositories;
 
@@ -22,6 +27,14 @@ final class RepositoryResource implements AdminHttp.Resource {
     @Override
     public void handle(Exchange ex, Principal caller, List<String> path) {
         if (path.size() == 1) {
+            if (ex.method.equals("POST")) {
+                JsonNode body = body(ex);
+                RepositoryAdmin.RepositoryView created = repositories.create(caller, client(ex), text(body, "name", true),
+                        text(body, "description", false));
+                ex.setHeader(HttpHeader.LOCATION, AdminApi.PREFIX + "repositories/" + created.name());
+                ex.sendJson(201, json(created));
+                return;
+            }
             if (!ex.method.equals("GET")) {
                 throw Api.methodNotAllowed(ex);
             }
@@ -44,6 +57,10 @@ final class RepositoryResource implements AdminHttp.Resource {
             case "PATCH" -> {
                 String description = text(body(ex), "description", true);
                 ex.sendJson(200, json(repositories.describe(caller, client(ex), name, description)));
+            }
+            case "DELETE" -> {
+                repositories.delete(caller, client(ex), name);
+                ex.sendEmpty(204);
             }
             default -> throw Api.methodNotAllowed(ex);
         }

@@ -33,10 +33,13 @@ public interface GcStore {
     record Lease(String holder, long acquiredAt, long expiresAt) {
     }
 
-    /** One collection, as recorded; {@code finishedAt} is null while it runs (or when it never finished). */
+    /**
+     * One collection, as recorded; {@code finishedAt} is null while it runs (or when it never finished), and so are the
+     * mark's and sweep's milliseconds (also for runs recorded before V12).
+     */
     record Run(long id, long startedAt, Long finishedAt, boolean dryRun, String trigger, String node, long marked,
                long manifestsDeleted, long linksRemoved, long blobsSwept, long orphans, long bytesFreed, long errors,
-               String errorDetail) {
+               String errorDetail, Long markMs, Long sweepMs) {
     }
 
     /** Records a run's start; returns its id. */

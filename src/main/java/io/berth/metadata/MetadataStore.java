@@ -34,6 +34,12 @@ public interface MetadataStore extends AutoCloseable {
      */
     boolean deleteRepository(String repository);
 
+    /**
+     * Creates an empty repository (the admin API's explicit create), counted like one a push creates and
+     * marked as pushed (it is the operator's own, not a cache's). False when it exists already.
+     */
+    boolean createRepository(String repository);
+
     // --- blobs ------------------------------------------------------------------------------
     //
     // A blob's bytes are deleted only by garbage collection, and only once its row is tombstoned; every

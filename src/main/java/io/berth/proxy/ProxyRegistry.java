@@ -363,6 +363,13 @@ public final class ProxyRegistry implements Registry {
         local.deleteRepository(repository);
     }
 
+    /** Not in a cache's namespace: that is the upstream's, read-only, as for a push. */
+    @Override
+    public boolean createRepository(String repository) {
+        checkWritable(repository);
+        return local.createRepository(repository);
+    }
+
     @Override
     public OptionalLong mount(String repository, Digest digest, String from) {
         checkWritable(repository);

@@ -154,6 +154,12 @@ public final class LocalRegistry implements Registry {
         }
     }
 
+    @Override
+    public boolean createRepository(String repository) {
+        Names.checkRepository(repository);
+        return metadata.createRepository(repository);
+    }
+
     // --- uploads ------------------------------------------------------------------------------
 
     @Override

@@ -162,6 +162,11 @@ public final class OutageBoundary implements Registry {
     }
 
     @Override
+    public boolean createRepository(String repository) {
+        return guarded(() -> core.createRepository(repository));
+    }
+
+    @Override
     public OptionalLong mount(String repository, Digest digest, String from) {
         return guarded(() -> core.mount(repository, digest, from));
     }

@@ -89,6 +89,9 @@ public interface Registry {
      */
     void deleteRepository(String repository);
 
+    /** Creates an empty repository; NAME_INVALID for a malformed name, false when it exists already. */
+    boolean createRepository(String repository);
+
     PutResult putManifest(String repository, String reference, byte[] content, String contentType);
 
     /** The error for a manifest over the size limit. */

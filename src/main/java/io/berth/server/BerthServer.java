@@ -5,6 +5,7 @@ import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.gc.GarbageCollector;
 import io.berth.admin.LifecycleAdmin;
+import io.berth.admin.MaintenanceAdmin;
 import io.berth.http.AdminApi;
 import io.berth.http.TokenEndpoint;
 import io.berth.http.AccessLog;
@@ -85,6 +86,7 @@ public final class BerthServer implements AutoCloseable {
     /** Usage statistics: read from the counters the metadata store keeps; its sink counts pushes and pulls. */
     private final UsageStatistics usage;
     private final LifecycleAdmin lifecycleAdmin;
+    private final MaintenanceAdmin maintenanceAdmin;
 
     private BerthServer(BerthConfig config) throws Exception {
         this.config = config;
@@ -135,6 +137,7 @@ public final class BerthServer implements AutoCloseable {
         io.berth.admin.LifecycleEvents runs = new io.berth.admin.LifecycleEvents(webhooks);
         retention.tellEachRun(runs::retentionRan);
         gc.tellEachResult(runs::gcRan);
+        this.maintenanceAdmin = new MaintenanceAdmin(access, gc, usage);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("berth");
@@ -153,7 +156,7 @@ public final class BerthServer implements AutoCloseable {
                 new TokenEndpoint(access),
                 // The admin API answers a database outage in its own words ("database unavailable"), as it does
                 // for its account queries, so it takes the core without the boundary that would reword it.
-                new AdminApi(core, access, lifecycleAdmin),
+                new AdminApi(core, access, lifecycleAdmin, maintenanceAdmin),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events),
                 new WebUi(core, access, metadata.browser(), systemInfo(config, proxyMetrics), lifecycleAdmin)); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;

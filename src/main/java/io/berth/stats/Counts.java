@@ -39,6 +39,15 @@ public final class Counts {
         return get(Counter.BLOB_BYTES) + get(Counter.MANIFEST_BYTES);
     }
 
+    /** Both scopes' values added, counter by counter (the namespaces a caller may read, summed). */
+    public Counts plus(Counts other) {
+        long[] sum = values.clone();
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += other.values[i];
+        }
+        return new Counts(sum);
+    }
+
     public boolean isZero() {
         for (long v : values) {
             if (v != 0) {

@@ -15,8 +15,11 @@ import java.util.Map;
  * @param totals     the whole registry
  * @param days       one entry per day, oldest first, ending today (UTC); days without activity count 0
  * @param namespaces the namespaces shown (all, or those the caller may read), by name
+ * @param whole      whether this is the whole registry (an admin's view); when false, {@code totals} and {@code days}
+ *                   count only the namespaces shown, and the registry's users, API tokens and permission grants are
+ *                   not told (zero here, absent from {@link #toJson()})
  */
-public record Snapshot(Instant at, Totals totals, List<Day> days, List<NamespaceUsage> namespaces) {
+public record Snapshot(Instant at, Totals totals, List<Day> days, List<NamespaceUsage> namespaces, boolean whole) {
 
     /** Manifests by kind. */
     public record Images(long total, long image, long index, long artifact) {
@@ -65,7 +68,7 @@ public record Snapshot(Instant at, Totals totals, List<Day> days, List<Namespace
                         "tags", n.tags(), "permissionGrants", n.permissionGrants(), "logicalBytes", n.logicalBytes(),
                         "uniqueBytes", n.uniqueBytes(), "pushes", n.pushes(), "pulls", n.pulls())).toList();
         Storage storage = totals.storage();
-        return json("at", at.toString(), "repositories", totals.repositories(), "images", totals.images().toJson(),
+        Map<String, Object> out = json("at", at.toString(), "repositories", totals.repositories(), "images", totals.images().toJson(),
                 "tags", totals.tags(), "users", totals.users(), "namespaces", totals.namespaces(),
                 "permissionGrants", totals.permissionGrants(), "apiTokens", totals.apiTokens(),
                 "storage", json("logicalBytes", storage.logicalBytes(), "physicalBytes", storage.physicalBytes(),
@@ -73,6 +76,12 @@ public record Snapshot(Instant at, Totals totals, List<Day> days, List<Namespace
                 "activity", json("days", days.size(), "pushes", days.stream().mapToLong(Day::pushes).sum(),
                         "pulls", days.stream().mapToLong(Day::pulls).sum(), "daily", daily),
                 "byNamespace", byNamespace);
+        if (!whole) { // the registry's accounts are an admin's to know
+            out.remove("users");
+            out.remove("permissionGrants");
+            out.remove("apiTokens");
+        }
+        return out;
     }
 
     /** An object of the given keys and values, in that order. */

@@ -69,14 +69,20 @@ public final class UsageStatistics implements AutoCloseable {
 
     /** Everything, every namespace included (an admin's view). */
     public Snapshot snapshot() {
-        return snapshot(namespace -> true);
+        return snapshot(namespace -> true, true);
     }
 
     /**
-     * The registry's totals and activity, and the namespaces {@code mayRead} accepts (a user's: those they may
-     * pull from). The totals are the registry's whole counts either way (numbers, never names).
+     * What a caller who may read only the namespaces {@code mayRead} accepts may learn: those namespaces, and
+     * totals and daily activity that count only them (nobody learns the size or the count of what they may not
+     * see), without the registry's users, API tokens and permission grants ({@link Snapshot#whole()} is false).
+     * Physical storage is then each blob once per namespace, summed, as quotas count it.
      */
     public Snapshot snapshot(Predicate<String> mayRead) {
+        return snapshot(mayRead, false);
+    }
+
+    private Snapshot snapshot(Predicate<String> mayRead, boolean whole) {
         Instant at = clock.instant();
         long today = LocalDate.ofInstant(at, java.time.ZoneOffset.UTC).toEpochDay();
         long first = today - DAYS + 1;
@@ -89,10 +95,13 @@ public final class UsageStatistics implements AutoCloseable {
             if (i < 0 || i >= DAYS) {
                 continue;
             }
-            if (d.scope().isEmpty()) {
+            boolean registryRow = d.scope().isEmpty();
+            boolean counted = registryRow ? whole : !whole && mayRead.test(d.scope());
+            if (counted) {
                 pushes[i] += d.pushes();
                 pulls[i] += d.pulls();
-            } else {
+            }
+            if (!registryRow) {
                 long[] sums = byNamespace.computeIfAbsent(d.scope(), k -> new long[2]);
                 sums[0] += d.pushes();
                 sums[1] += d.pulls();
@@ -103,20 +112,23 @@ public final class UsageStatistics implements AutoCloseable {
             days.add(new Snapshot.Day(LocalDate.ofEpochDay(first + i), pushes[i], pulls[i]));
         }
         List<Snapshot.NamespaceUsage> namespaces = new ArrayList<>();
+        Counts shown = Counts.ZERO;
         for (Map.Entry<String, Counts> e : stored.namespaces().entrySet()) {
             if (!mayRead.test(e.getKey())) {
                 continue;
             }
             Counts c = e.getValue();
+            shown = shown.plus(c);
             long[] activity = byNamespace.getOrDefault(e.getKey(), new long[2]);
             namespaces.add(new Snapshot.NamespaceUsage(e.getKey(), c.get(Counter.REPOSITORIES), Snapshot.Images.of(c), c.get(Counter.TAGS),
                     c.get(Counter.MEMBERS), c.logicalBytes(), c.uniqueBytes(), activity[0], activity[1]));
         }
-        Counts r = stored.registry();
+        Counts r = whole ? stored.registry() : shown;
         Snapshot.Totals totals = new Snapshot.Totals(r.get(Counter.REPOSITORIES), Snapshot.Images.of(r), r.get(Counter.TAGS),
-                r.get(Counter.USERS), r.get(Counter.NAMESPACES), r.get(Counter.MEMBERS), r.get(Counter.API_TOKENS),
+                whole ? r.get(Counter.USERS) : 0, whole ? r.get(Counter.NAMESPACES) : namespaces.size(),
+                whole ? r.get(Counter.MEMBERS) : 0, whole ? r.get(Counter.API_TOKENS) : 0,
                 Snapshot.Storage.of(r.logicalBytes(), r.uniqueBytes()), r.get(Counter.BLOBS));
-        return new Snapshot(at, totals, days, namespaces);
+        return new Snapshot(at, totals, days, namespaces, whole);
     }
 
     /** Recomputes the counters exactly from the rows (garbage collection calls this after a run); see {@link UsageStore#reconcile}. */

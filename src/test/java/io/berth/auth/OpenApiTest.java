@@ -183,6 +183,27 @@ class OpenApiTest {
                 new Call(admin, "DELETE", hook, null, 404));
         run(hooks, answers);
         calls.addAll(hooks);
+        // Repositories created and deleted, garbage collection and the statistics (the rules: MaintenanceApiTest, RepositoryLifecycleApiTest).
+        List<Call> maintenance = List.of(
+                new Call(olive, "POST", "/repositories", "{\"name\":\"team/made\",\"description\":\"made by hand\"}", 201),
+                new Call(olive, "POST", "/repositories", "{\"name\":\"team/made\"}", 409),
+                new Call(olive, "POST", "/repositories", "{\"name\":\"team/Upper\"}", 400),
+                new Call(olive, "DELETE", "/repositories/team/made", null, 204),
+                new Call(olive, "DELETE", "/repositories/team/made", null, 404),
+                new Call(admin, "POST", "/gc?wait=true", "{\"dryRun\":true}", 200),
+                new Call(admin, "POST", "/gc", "{\"dryRun\":true}", 202),
+                new Call(olive, "POST", "/gc", null, 403),
+                new Call(admin, "POST", "/gc", "{\"dryRun\":\"yes\"}", 400),
+                new Call(admin, "GET", "/gc?limit=5", null, 200),
+                new Call(admin, "GET", "/gc?limit=0", null, 400),
+                new Call(olive, "GET", "/gc", null, 403),
+                new Call(admin, "GET", "/stats", null, 200),
+                new Call(olive, "GET", "/stats", null, 200),
+                new Call(robot, "GET", "/stats", null, 200),
+                new Call(anonymous, "GET", "/stats", null, 401));
+        run(maintenance, answers);
+        calls.addAll(maintenance);
+        server.awaitGcIdle();
         List<Call> last = List.of(
                 new Call(robot, "GET", "/me", null, 200),
                 new Call(robot, "GET", "/repositories/team/app/web", null, 200),

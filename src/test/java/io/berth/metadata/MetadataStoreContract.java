@@ -314,11 +314,12 @@ public abstract class MetadataStoreContract {
         long dry = gc().startRun(now, true, "api", "node-a");
         long real = gc().startRun(now + 5, false, "schedule", "node-b");
         assertThat(real).isGreaterThan(dry);
-        gc().finishRun(new GcStore.Run(real, now + 5, now + 10, false, "schedule", "node-b", 1, 2, 3, 4, 5, 6, 1, "boom"));
+        gc().finishRun(new GcStore.Run(real, now + 5, now + 10, false, "schedule", "node-b", 1, 2, 3, 4, 5, 6, 1, "boom", 7L, 8L));
         List<GcStore.Run> runs = gc().runs(10);
         assertThat(runs).extracting(GcStore.Run::id).containsExactly(real, dry);
-        assertThat(runs.getFirst()).isEqualTo(new GcStore.Run(real, now + 5, now + 10, false, "schedule", "node-b", 1, 2, 3, 4, 5, 6, 1, "boom"));
+        assertThat(runs.getFirst()).isEqualTo(new GcStore.Run(real, now + 5, now + 10, false, "schedule", "node-b", 1, 2, 3, 4, 5, 6, 1, "boom", 7L, 8L));
         assertThat(runs.getLast().finishedAt()).isNull();
+        assertThat(runs.getLast().markMs()).as("unfinished: no phase times").isNull();
         assertThat(gc().lastCollectionStart()).hasValue(now + 5);
     }
 

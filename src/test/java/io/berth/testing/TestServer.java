@@ -115,6 +115,22 @@ public final class TestServer implements AutoCloseable {
         return server;
     }
 
+    /** Waits (up to 30 s) until no garbage collection runs on this server, as one started with POST /api/v1/gc finishes. */
+    public void awaitGcIdle() {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (server.garbageCollector().status().running()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("garbage collection still running after 30 s");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     @Override
     public void close() {
         server.close();

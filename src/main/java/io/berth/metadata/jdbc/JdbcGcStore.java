@@ -88,9 +88,9 @@ final class JdbcGcStore implements GcStore {
     @Override
     public void finishRun(Run r) {
         sql.write(c -> update(c, "UPDATE gc_runs SET finished_at = ?, marked = ?, manifests_deleted = ?, links_removed = ?, "
-                        + "blobs_swept = ?, orphans = ?, bytes_freed = ?, errors = ?, error_detail = ? WHERE id = ?",
+                        + "blobs_swept = ?, orphans = ?, bytes_freed = ?, errors = ?, error_detail = ?, mark_ms = ?, sweep_ms = ? WHERE id = ?",
                 r.finishedAt(), r.marked(), r.manifestsDeleted(), r.linksRemoved(), r.blobsSwept(), r.orphans(), r.bytesFreed(),
-                r.errors(), r.errorDetail(), r.id()));
+                r.errors(), r.errorDetail(), r.markMs(), r.sweepMs(), r.id()));
     }
 
     @Override
@@ -100,9 +100,14 @@ final class JdbcGcStore implements GcStore {
             Long finishedAt = rs.wasNull() ? null : finished;
             return new Run(rs.getLong(1), rs.getLong(2), finishedAt, rs.getBoolean(4), rs.getString(5), rs.getString(6),
                     rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getLong(12), rs.getLong(13),
-                    rs.getString(14));
+                    rs.getString(14), nullableLong(rs, 15), nullableLong(rs, 16));
         }, "SELECT id, started_at, finished_at, dry_run, trigger_name, node, marked, manifests_deleted, links_removed, "
-                + "blobs_swept, orphans, bytes_freed, errors, error_detail FROM gc_runs ORDER BY id DESC LIMIT ?", limit));
+                + "blobs_swept, orphans, bytes_freed, errors, error_detail, mark_ms, sweep_ms FROM gc_runs ORDER BY id DESC LIMIT ?", limit));
+    }
+
+    private static Long nullableLong(ResultSet rs, int column) throws java.sql.SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
     }
 
     @Override

@@ -119,14 +119,16 @@ public final class JdbcMetadataStore implements MetadataStore {
      * (JdbcAccessStore) waits for it rather than leaving its rows behind; KEY SHARE, unlike SHARE, lets
      * concurrent pushes still bump tag_version without deadlocking. SQLite has one writer anyway.
      */
-    private void ensureRepository(Connection c, String repository, long now, UsageDelta delta) throws SQLException {
+    private boolean ensureRepository(Connection c, String repository, long now, UsageDelta delta) throws SQLException {
         long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
-        delta.add(repository, Counter.REPOSITORIES, update(c,
+        int created = update(c,
                 "INSERT INTO repositories (name, namespace, created_at, tag_version) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                repository, RepositoryBrowser.namespaceOf(repository), now, tagVersion));
+                repository, RepositoryBrowser.namespaceOf(repository), now, tagVersion);
+        delta.add(repository, Counter.REPOSITORIES, created);
         if (db.dialect == Dialect.POSTGRESQL) {
             exists(c, "SELECT 1 FROM repositories WHERE name = ? FOR KEY SHARE", repository);
         }
+        return created > 0;
     }
 
     /**
@@ -149,6 +151,17 @@ public final class JdbcMetadataStore implements MetadataStore {
                 update(c, "DELETE FROM " + table + " WHERE repository = ?", repository);
             }
             return deleted > 0;
+        });
+    }
+
+    @Override
+    public boolean createRepository(String repository) {
+        return UsageDelta.write(sql, (c, delta) -> {
+            boolean created = ensureRepository(c, repository, System.currentTimeMillis(), delta);
+            if (created) {
+                update(c, "UPDATE repositories SET pushed = TRUE WHERE name = ?", repository);
+            }
+            return created;
         });
     }
 
