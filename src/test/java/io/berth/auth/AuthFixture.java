@@ -1,5 +1,6 @@
 package io.berth.auth;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.Http;
 import io.berth.testing.TestServer;
 
@@ -62,6 +63,17 @@ final class AuthFixture {
                 : server.anonymous().get(q.toString(), "Authorization", basic(user, password));
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
         return Http.json(r).path("token").asText();
+    }
+
+    /** An admin API request ({@code path} after /api/v1) with a JSON body, or none. */
+    static HttpResponse<byte[]> call(Http as, String method, String path, String body) {
+        return as.method(method, "/api/v1" + path, body == null ? null : body.getBytes(), "Content-Type", "application/json");
+    }
+
+    /** The answer's JSON (null for an empty body), asserting its status. */
+    static JsonNode ok(HttpResponse<byte[]> r, int status) {
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(status);
+        return r.body().length == 0 ? null : Http.json(r);
     }
 
     static String basic(String user, String password) {

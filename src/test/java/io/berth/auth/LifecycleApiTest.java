@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
+import static io.berth.auth.AuthFixture.call;
+import static io.berth.auth.AuthFixture.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,15 +46,6 @@ class LifecycleApiTest {
     @AfterAll
     static void tearDown() {
         server.close();
-    }
-
-    static HttpResponse<byte[]> call(Http as, String method, String path, String body) {
-        return as.method(method, "/api/v1" + path, body == null ? null : body.getBytes(), "Content-Type", "application/json");
-    }
-
-    static JsonNode ok(HttpResponse<byte[]> r, int status) {
-        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(status);
-        return r.body().length == 0 ? null : Http.json(r);
     }
 
     @Test

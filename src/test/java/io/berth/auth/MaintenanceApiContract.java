@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static io.berth.auth.AuthFixture.call;
+import static io.berth.auth.AuthFixture.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -65,15 +67,6 @@ abstract class MaintenanceApiContract {
         if (server != null) {
             server.close();
         }
-    }
-
-    static HttpResponse<byte[]> call(Http as, String method, String path, String body) {
-        return as.method(method, "/api/v1" + path, body == null ? null : body.getBytes(), "Content-Type", "application/json");
-    }
-
-    static JsonNode ok(HttpResponse<byte[]> r, int status) {
-        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(status);
-        return r.body().length == 0 ? null : Http.json(r);
     }
 
     static byte[] random(long seed, int size) {
