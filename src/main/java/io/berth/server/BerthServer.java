@@ -158,7 +158,7 @@ public final class BerthServer implements AutoCloseable {
                 // for its account queries, so it takes the core without the boundary that would reword it.
                 new AdminApi(core, access, lifecycleAdmin, maintenanceAdmin),
                 new Api(registry, access, metrics, jetty.getByteBufferPool(), config.redirect(), events),
-                new WebUi(core, access, metadata.browser(), systemInfo(config, proxyMetrics), lifecycleAdmin)); // the rest: pages for browsers
+                new WebUi(core, access, metadata.browser(), systemInfo(config, proxyMetrics), lifecycleAdmin, maintenanceAdmin)); // the rest: pages for browsers
         Handler app = config.accessLog() ? new AccessLog(routes) : routes;
         jetty.setHandler(new GracefulHandler(app));
         // two threads: a long upload purge must never hold up the "seen" marks garbage collection relies on

@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * Administration, for admins only (anyone else is refused by {@link AdminService#requireAdmin}, before any
  * page is looked at): users (create, disable, reset a password, the admin flag, delete), the audit log with
- * its filters, the system (version, storage, database, health, the effective configuration), and the
+ * its filters, garbage collection ({@link GcPages}), the system (version, storage, database, health, the effective configuration), and the
  * pull-through cache's upstreams (status, hits and misses, bytes fetched, the last error).
  */
 final class AdminPages {
@@ -32,7 +32,7 @@ final class AdminPages {
     /** Suggestions for the audit log's action filter (the log takes any action name). */
     static final List<String> AUDIT_ACTIONS = List.of("login", "push", "pull", "delete", "token", "user.create", "user.update",
             "user.password", "user.delete", "namespace.create", "namespace.visibility", "namespace.delete", "member.set",
-            "member.remove", "token.create", "token.revoke", "repository.update");
+            "member.remove", "token.create", "token.revoke", "repository.create", "repository.update", "repository.delete", "gc.run");
 
     /** One health check: what, whether it answered, in how long, and its error. */
     record Check(String name, boolean ok, long millis, String error) {
@@ -42,9 +42,11 @@ final class AdminPages {
     private final AdminService admin;
     private final Registry registry;
     private final SystemInfo system;
+    private final GcPages gc;
 
-    AdminPages(WebUi ui, AdminService admin, Registry registry, SystemInfo system) {
+    AdminPages(WebUi ui, AdminService admin, Registry registry, SystemInfo system, GcPages gc) {
         this.ui = ui;
+        this.gc = gc;
         this.admin = admin;
         this.registry = registry;
         this.system = system;
@@ -69,6 +71,8 @@ final class AdminPages {
             user(web, rest.substring("/users/".length()));
         } else if (rest.equals("/audit") && !web.isPost()) {
             audit(web);
+        } else if (rest.equals("/gc") || rest.startsWith("/gc/")) {
+            gc.handle(web, rest.substring("/gc".length()));
         } else if (rest.equals("/system") && !web.isPost()) {
             system(web);
         } else if (rest.equals("/upstreams") && !web.isPost()) {

@@ -16,9 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The dashboard, the repository list, search, and a repository's page with its tags. */
+/** The repository list, search, and a repository's page with its tags (and deleting it). */
 final class RepositoryPages {
     static final int PAGE = 50;
+    /** The action that deletes the repository, after its name (a path no tag or image action ends with). */
+    static final String DELETE_REPOSITORY = "/delete-repository";
     private static final int SEARCH_LIMIT = 50;
 
     private final WebUi ui;
@@ -33,20 +35,12 @@ final class RepositoryPages {
         this.images = images;
     }
 
-    void dashboard(Web web) {
-        List<RepositoryRow> rows = browser.repositories(ui.readable(web), null, null, 10);
-        Map<String, Object> params = new HashMap<>();
-        params.put("page", ui.page(web, "Dashboard", "home", null));
-        params.put("repositories", rows);
-        ui.render(web, 200, "dashboard.jte", params);
-    }
-
     void list(Web web) {
         String q = trimmed(web.query("q"));
         List<RepositoryRow> rows = browser.repositories(ui.readable(web), q, web.query("after"), PAGE + 1);
         String next = rows.size() > PAGE ? rows.get(PAGE - 1).name() : null;
         Map<String, Object> params = new HashMap<>();
-        params.put("page", ui.page(web, "Repositories", "repositories", null));
+        params.put("page", ui.page(web, "Repositories", "repositories", deleted(web)));
         params.put("rows", rows.size() > PAGE ? rows.subList(0, PAGE) : rows);
         params.put("q", q == null ? "" : q);
         params.put("next", next);
@@ -77,6 +71,12 @@ final class RepositoryPages {
             String name = rest.substring(0, rest.length() - "/description".length());
             admin.repositories().describe(web.principal(), web.client(), name, web.form("description"));
             web.redirect("/r/" + name + Format.query("done", "description"));
+            return;
+        }
+        if (web.isPost() && rest.endsWith(DELETE_REPOSITORY)) {
+            String name = rest.substring(0, rest.length() - DELETE_REPOSITORY.length());
+            admin.repositories().delete(web.principal(), web.client(), name);
+            web.redirect("/repositories" + Format.query("done", "deleted", "name", name));
             return;
         }
         int tagAt = rest.lastIndexOf("/tags/");
@@ -114,6 +114,8 @@ final class RepositoryPages {
         params.put("next", tags.size() > PAGE ? tags.get(PAGE - 1).cursor(order) : null);
         params.put("mayDelete", WebUi.mayChange(web) && rights.contains(Action.DELETE));
         params.put("mayEdit", WebUi.mayChange(web) && rights.contains(Action.DELETE));
+        // what deleting it takes with it, for the confirmation (asked only of those who may)
+        params.put("holds", WebUi.mayChange(web) && rights.contains(Action.DELETE) ? holds(web, name) : null);
         ui.render(web, 200, "repository.jte", params);
     }
 
@@ -129,6 +131,23 @@ final class RepositoryPages {
             case "manifest" -> new Page.Flash(false, "Manifest deleted, with its tags.");
             default -> null;
         };
+    }
+
+    /** "3 tags, 5 manifests and 120 MB of blobs", from the admin service's figures of the repository. */
+    private String holds(Web web, String name) {
+        var r = admin.repositories().get(web.principal(), name).repository();
+        return LifecyclePages.count(r.tags(), "tag") + ", " + LifecyclePages.count(r.manifests(), "manifest") + " and "
+                + Format.bytes(r.sizeBytes()) + " of blobs";
+    }
+
+    /** The list's confirmation after a repository was deleted; the name only when it is one (never text from the URL). */
+    private static Page.Flash deleted(Web web) {
+        if (!"deleted".equals(web.query("done"))) {
+            return null;
+        }
+        String name = web.query("name");
+        return new Page.Flash(false, name != null && Names.isValidRepository(name)
+                ? "Repository " + name + " deleted; garbage collection frees its blobs." : "Repository deleted.");
     }
 
     private static Digest parseDigest(String q) {

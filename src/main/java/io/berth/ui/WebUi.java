@@ -4,6 +4,7 @@ import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
 import io.berth.admin.LifecycleAdmin;
+import io.berth.admin.MaintenanceAdmin;
 import io.berth.auth.AccessService;
 import io.berth.auth.Action;
 import io.berth.auth.AdminService;
@@ -61,6 +62,7 @@ public final class WebUi extends Handler.Abstract {
     private final NamespacePages namespaces;
     private final TokenPages tokens;
     private final AdminPages administration;
+    private final DashboardPages dashboard;
 
     /**
      * {@code access} null: a registry without logins (BERTH_AUTH=none), which the UI only browses;
@@ -72,6 +74,15 @@ public final class WebUi extends Handler.Abstract {
 
     /** {@code lifecycle}: immutable tags, retention and webhooks on the namespaces' pages (null: not shown). */
     public WebUi(Registry registry, AccessService access, RepositoryBrowser browser, SystemInfo system, LifecycleAdmin lifecycle) {
+        this(registry, access, browser, system, lifecycle, null);
+    }
+
+    /**
+     * {@code maintenance}: the usage statistics on the dashboard and Administration → Garbage collection (null: neither
+     * is shown).
+     */
+    public WebUi(Registry registry, AccessService access, RepositoryBrowser browser, SystemInfo system, LifecycleAdmin lifecycle,
+                 MaintenanceAdmin maintenance) {
         this.access = access;
         this.admin = access == null ? null : new AdminService(access, registry);
         this.browser = browser;
@@ -79,7 +90,8 @@ public final class WebUi extends Handler.Abstract {
         this.repositories = new RepositoryPages(this, browser, admin, new ImagePages(this, registry, browser, admin));
         this.namespaces = new NamespacePages(this, browser, admin, new LifecyclePages(this, lifecycle));
         this.tokens = new TokenPages(this, access, admin);
-        this.administration = new AdminPages(this, admin, registry, system);
+        this.administration = new AdminPages(this, admin, registry, system, new GcPages(this, maintenance));
+        this.dashboard = new DashboardPages(this, browser, admin, maintenance);
     }
 
     @Override
@@ -113,7 +125,7 @@ public final class WebUi extends Handler.Abstract {
         } else if (p.equals("/logout")) {
             login.logout(web);
         } else if (p.equals("/")) {
-            repositories.dashboard(web);
+            dashboard.show(web);
         } else if (p.equals("/repositories")) {
             repositories.list(web);
         } else if (p.equals("/search")) {

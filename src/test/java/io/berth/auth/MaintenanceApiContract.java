@@ -8,12 +8,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static io.berth.auth.AuthFixture.call;
 import static io.berth.auth.AuthFixture.ok;
@@ -69,17 +67,6 @@ abstract class MaintenanceApiContract {
         }
     }
 
-    static byte[] random(long seed, int size) {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    static Path blobFile(String digest) {
-        String hex = digest.substring("sha256:".length());
-        return server.dataDir().resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
-    }
-
     static List<String> texts(JsonNode array, String field) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.path(field).asText()));
@@ -90,8 +77,8 @@ abstract class MaintenanceApiContract {
 
     @Test
     void anAdminsDryRunListsWhatWouldGoAndTheRunThenFreesItsBytes() throws Exception {
-        byte[] kept = random(1, 70_000);
-        byte[] gone = random(2, 90_000);
+        byte[] kept = Http.random(1, 70_000);
+        byte[] gone = Http.random(2, 90_000);
         byte[] goneConfig = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"gc\":\"gone\"}".getBytes();
         f.admin.pushImage("gcapi/app", "kept", "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(), kept);
         String goneManifest = f.admin.pushImage("gcapi/app", "gone", goneConfig, gone);
@@ -114,7 +101,7 @@ abstract class MaintenanceApiContract {
         assertThat(blobs).contains(goneLayer + " " + gone.length, Http.sha256(goneConfig) + " " + goneConfig.length)
                 .doesNotContain(Http.sha256(kept) + " " + kept.length);
         assertThat(last.path("bytesFreed").asLong()).isGreaterThanOrEqualTo(gone.length + goneConfig.length);
-        assertThat(blobFile(goneLayer)).as("a dry run deletes nothing").exists();
+        assertThat(server.blobFile(goneLayer)).as("a dry run deletes nothing").exists();
 
         // A real run answers at once; while it runs (it waits out the condemnation delay) another is refused.
         HttpResponse<byte[]> started = call(f.admin, "POST", "/gc", null);
@@ -134,8 +121,8 @@ abstract class MaintenanceApiContract {
         assertThat(status.path("last").path("dryRun").asBoolean()).isFalse();
         assertThat(status.path("last").path("blobsSwept").asLong()).isGreaterThanOrEqualTo(2);
         assertThat(status.path("last").path("sweepMs").isIntegralNumber()).isTrue();
-        assertThat(blobFile(goneLayer)).as("the bytes are gone from the data directory").doesNotExist();
-        assertThat(blobFile(Http.sha256(kept))).exists();
+        assertThat(server.blobFile(goneLayer)).as("the bytes are gone from the data directory").doesNotExist();
+        assertThat(server.blobFile(Http.sha256(kept))).exists();
         JsonNode history = status.path("history");
         assertThat(history.path(0).path("dryRun").asBoolean()).isFalse();
         assertThat(history.path(1).path("dryRun").asBoolean()).isTrue();
@@ -172,11 +159,11 @@ abstract class MaintenanceApiContract {
 
     @Test
     void aUserSeesStatisticsOfWhatTheyMayReadOnly() {
-        mia.pushImage("shared/web", "1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"web\"}".getBytes(), random(10, 5_000));
+        mia.pushImage("shared/web", "1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"web\"}".getBytes(), Http.random(10, 5_000));
         f.admin.pushImage("secret/vault", "1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"vault\"}".getBytes(),
-                random(11, 777_777));
+                Http.random(11, 777_777));
         f.admin.pushImage("secret/vault2", "1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"vault2\"}".getBytes(),
-                random(12, 333_333));
+                Http.random(12, 333_333));
 
         JsonNode all = ok(call(f.admin, "GET", "/stats", null), 200);
         assertThat(texts(all.path("byNamespace"), "namespace")).contains("secret", "shared");
@@ -242,9 +229,9 @@ abstract class MaintenanceApiContract {
 
     @Test
     void aRepositoryIsDeletedWithTheDeleteRightAndItsNameStartsEmptyAgain() {
-        mia.pushImage("shared/old", "v1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"old1\"}".getBytes(), random(20, 4_000));
-        mia.pushImage("shared/old", "v2", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"old2\"}".getBytes(), random(21, 4_000));
-        f.admin.pushImage("secret/hidden", "v1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"hidden\"}".getBytes(), random(22, 100));
+        mia.pushImage("shared/old", "v1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"old1\"}".getBytes(), Http.random(20, 4_000));
+        mia.pushImage("shared/old", "v2", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"old2\"}".getBytes(), Http.random(21, 4_000));
+        f.admin.pushImage("secret/hidden", "v1", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"hidden\"}".getBytes(), Http.random(22, 100));
 
         assertThat(Http.errorCode(call(nina, "DELETE", "/repositories/shared/old", null))).as("a reader").isEqualTo("DENIED");
         assertThat(Http.errorCode(call(miaRobot, "DELETE", "/repositories/shared/old", null))).as("an API token").isEqualTo("DENIED");
@@ -266,7 +253,7 @@ abstract class MaintenanceApiContract {
         assertThat(audit.path(0).path("actor").asText()).isEqualTo("mia");
         assertThat(audit.path(0).path("detail").asText()).startsWith("2 tags, 2 manifests, ");
 
-        mia.pushImage("shared/old", "fresh", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"fresh\"}".getBytes(), random(23, 1_000));
+        mia.pushImage("shared/old", "fresh", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"fresh\"}".getBytes(), Http.random(23, 1_000));
         JsonNode again = ok(call(nina, "GET", "/repositories/shared/old", null), 200);
         assertThat(again.path("tags").asLong()).as("nothing inherited").isEqualTo(1);
         assertThat(again.path("manifests").asLong()).isEqualTo(1);

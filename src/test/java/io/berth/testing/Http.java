@@ -111,6 +111,13 @@ public class Http {
     }
 
     /** Pushes a blob in one request (POST ?digest=) and returns its digest. */
+    /** {@code size} bytes of random content, the same for the same seed: distinct layers for tests. */
+    public static byte[] random(long seed, int size) {
+        byte[] b = new byte[size];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
     public String pushBlob(String repository, byte[] data) {
         String digest = sha256(data);
         HttpResponse<byte[]> r = method("POST", "/v2/" + repository + "/blobs/uploads/?digest=" + digest, data,

@@ -115,6 +115,11 @@ public final class TestServer implements AutoCloseable {
         return server;
     }
 
+    /** Where the filesystem driver keeps a blob's bytes (registry:2's layout under the data directory). */
+    public Path blobFile(String digest) {
+        return dataDir.resolve(io.berth.registry.BlobLayout.blobPath(io.berth.oci.Digest.parse(digest)));
+    }
+
     /** Waits (up to 30 s) until no garbage collection runs on this server, as one started with POST /api/v1/gc finishes. */
     public void awaitGcIdle() {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
