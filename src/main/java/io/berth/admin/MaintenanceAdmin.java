@@ -56,26 +56,32 @@ public final class MaintenanceAdmin {
 
     /** The collector's status and its last {@code limit} runs (1 to {@value #MAX_HISTORY}); admins only. */
     public GcOverview gc(Principal p, int limit) {
+        return overview(p, gc.status(), limit);
+    }
+
+    /** The same, with {@code status} (a collection's as it started, from {@link #startGc}) instead of the current one. */
+    public GcOverview overview(Principal p, GcStatus status, int limit) {
         requireAdmin(p);
         if (limit < 1 || limit > MAX_HISTORY) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_HISTORY);
         }
-        return new GcOverview(gc.status(), gc.node(), gc.settings(), gc.nextScheduled().orElse(null), gc.history(limit));
+        return new GcOverview(status, gc.node(), gc.settings(), gc.nextScheduled().orElse(null), gc.history(limit));
     }
 
     /**
-     * Starts a collection (or a dry run) on this node and returns at once, with the status it runs under;
+     * Starts a collection (or a dry run) on this node and returns at once, with its status as it started (running);
      * {@code trigger} names the front end (api, ui) for the history. Audited as {@code gc.run}.
      */
     public GcStatus startGc(Principal p, String client, boolean dryRun, String trigger) {
         mayCollect(p);
+        GcStatus started;
         try {
-            gc.start(dryRun, trigger);
+            started = gc.start(dryRun, trigger).status();
         } catch (GcBusyException busy) {
             throw busy(busy);
         }
         audit(p, client, dryRun, trigger);
-        return gc.status();
+        return started;
     }
 
     /** Runs a collection (or a dry run) in the caller's thread and returns what it did; as {@link #startGc} otherwise. */

@@ -122,9 +122,17 @@ public final class GarbageCollector implements AutoCloseable {
         return execute(begin(dryRun, trigger));
     }
 
+    /**
+     * A collection started: its status as it started (running here, since when, its phase) — what an API answers with,
+     * since a short run may have ended by the time {@link #status} is asked — and its result to come.
+     */
+    public record Started(GcStatus status, CompletableFuture<GcResult> done) {
+    }
+
     /** Starts a collection on a thread of its own; throws {@link GcBusyException} at once when one is running. */
-    public CompletableFuture<GcResult> start(boolean dryRun, String trigger) {
+    public Started start(boolean dryRun, String trigger) {
         Run r = begin(dryRun, trigger);
+        GcStatus starting = new GcStatus(true, node, since, phase, last);
         CompletableFuture<GcResult> done = new CompletableFuture<>();
         Thread.ofVirtual().name("berth-gc-" + r.id).start(() -> {
             try {
@@ -133,7 +141,7 @@ public final class GarbageCollector implements AutoCloseable {
                 done.completeExceptionally(t);
             }
         });
-        return done;
+        return new Started(starting, done);
     }
 
     /** Whether a collection runs (here or elsewhere), and the last result here. */

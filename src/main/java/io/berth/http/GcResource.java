@@ -50,9 +50,9 @@ final class GcResource implements AdminHttp.Resource {
             ex.sendJson(200, overview(maintenance.gc(caller, DEFAULT_HISTORY)));
             return;
         }
-        maintenance.startGc(caller, client(ex), dryRun, "api");
+        GcStatus started = maintenance.startGc(caller, client(ex), dryRun, "api");
         ex.setHeader(HttpHeader.LOCATION, PATH);
-        ex.sendJson(202, overview(maintenance.gc(caller, DEFAULT_HISTORY)));
+        ex.sendJson(202, overview(maintenance.overview(caller, started, DEFAULT_HISTORY)));
     }
 
     /** The optional body's {@code dryRun} (default false); an empty body is no body. */

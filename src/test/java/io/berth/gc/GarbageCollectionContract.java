@@ -181,7 +181,7 @@ abstract class GarbageCollectionContract {
             assertThat(http.head("/v2/gc/told/blobs/" + config.digest()).statusCode()).isEqualTo(200);
 
             GarbageCollector gc = server.server().garbageCollector();
-            CompletableFuture<GcResult> running = gc.start(false, "test");
+            CompletableFuture<GcResult> running = gc.start(false, "test").done();
             long deadline = System.currentTimeMillis() + 10_000;
             while (!"waiting".equals(gc.status().phase()) && System.currentTimeMillis() < deadline) {
                 Thread.sleep(10);
