@@ -55,13 +55,21 @@ final class GcResource implements AdminHttp.Resource {
         ex.sendJson(202, overview(maintenance.overview(caller, started, DEFAULT_HISTORY)));
     }
 
-    /** The optional body's {@code dryRun} (default false); an empty body is no body. */
+    /**
+     * The optional body's {@code dryRun} (default false); an empty body is no body. Any other field is refused: a
+     * misspelt {@code dryRun} must not turn a dry run into a collection.
+     */
     private static boolean dryRun(Exchange ex) {
         byte[] body = ex.readBody(1 << 16, new io.berth.oci.RegistryException(io.berth.oci.ErrorCode.BAD_REQUEST, "request body too large"));
         if (body.length == 0) {
             return false;
         }
         JsonNode n = AdminHttp.parse(body);
+        for (Map.Entry<String, JsonNode> field : n.properties()) {
+            if (!field.getKey().equals("dryRun")) {
+                throw new IllegalArgumentException("unknown field " + field.getKey() + ": the body takes only dryRun (true or false)");
+            }
+        }
         Boolean dryRun = AdminHttp.bool(n, "dryRun");
         return dryRun != null && dryRun;
     }

@@ -149,10 +149,15 @@ abstract class MaintenanceApiContract {
         assertThat(call(server.anonymous(), "GET", "/gc", null).statusCode()).isEqualTo(401);
         assertThat(call(nina, "GET", "/gc", null).statusCode()).as("its status and history name every repository").isEqualTo(403);
         assertThat(call(otto, "GET", "/gc", null).statusCode()).isEqualTo(403);
+        int runs = server.server().garbageCollector().history(100).size();
         assertThat(Http.errorCode(call(f.admin, "POST", "/gc", "{\"dryRun\":1}"))).isEqualTo("BAD_REQUEST");
+        HttpResponse<byte[]> typo = call(f.admin, "POST", "/gc", "{\"dryrun\":true}");
+        assertThat(Http.errorCode(typo)).as("a misspelt dry run is no collection").isEqualTo("BAD_REQUEST");
+        assertThat(new String(typo.body())).contains("unknown field dryrun");
         assertThat(Http.errorCode(call(f.admin, "POST", "/gc?wait=soon", null))).isEqualTo("BAD_REQUEST");
         assertThat(Http.errorCode(call(f.admin, "GET", "/gc?limit=many", null))).isEqualTo("BAD_REQUEST");
         assertThat(call(f.admin, "DELETE", "/gc", null).statusCode()).isEqualTo(405);
+        assertThat(server.server().garbageCollector().history(100)).as("nothing refused ran").hasSize(runs);
     }
 
     // --- statistics -----------------------------------------------------------------------------
