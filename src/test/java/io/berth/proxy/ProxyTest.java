@@ -185,6 +185,11 @@ class ProxyTest {
         assertThat(Http.errorCode(push)).isEqualTo("DENIED");
         assertThat(Http.json(push).path("errors").path(0).path("message").asText()).contains("read-only cache");
         assertThat(cache.http().pushImage("local/app", "1", "{}".getBytes(), "l".getBytes())).startsWith("sha256:");
+        // Nor can the admin API create a repository in the cache's namespace, as a push cannot.
+        HttpResponse<byte[]> create = cache.http().method("POST", "/api/v1/repositories", "{\"name\":\"r2/team/made\"}".getBytes());
+        assertThat(Http.errorCode(create)).isEqualTo("DENIED");
+        assertThat(new String(create.body())).contains("read-only cache");
+        assertThat(cache.http().method("POST", "/api/v1/repositories", "{\"name\":\"local/made\"}".getBytes()).statusCode()).isEqualTo(201);
         // The ns= parameter (a mirror request for that upstream's host) maps into the cache namespace.
         assertThat(cache.http().get("/v2/team/tool/manifests/1?ns=" + up.host()).statusCode()).isEqualTo(200);
         // Listings show where a cached repository comes from.
