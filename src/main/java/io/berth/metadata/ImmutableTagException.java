@@ -36,6 +36,12 @@ public class ImmutableTagException extends RuntimeException {
                 + "its tag " + tag + " is immutable " + because(repository, rule));
     }
 
+    /** A delete of the repository that holds the tag. */
+    public static ImmutableTagException deleteRepository(String repository, String tag, String rule) {
+        return new ImmutableTagException(repository, tag, rule, "repository " + repository + " cannot be deleted: its tag " + tag
+                + " is immutable " + because(repository, rule) + "; an owner of the namespace may change its immutable tag rules first");
+    }
+
     /** "(rule v* of namespace team)": patterns hold no spaces or quotes, so they need no quoting (clients print JSON escaped). */
     private static String because(String repository, String rule) {
         return "(rule " + rule + " of namespace " + namespace(repository) + ")";

@@ -30,7 +30,8 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Deletes a repository: its manifests, tags, blob links, references and upload sessions, in one
-     * transaction; the blobs' bytes are left to garbage collection. True when it existed.
+     * transaction; the blobs' bytes are left to garbage collection. True when it existed. Refused with
+     * {@link ImmutableTagException} (nothing deleted) while it holds a tag an immutable tag rule covers.
      */
     boolean deleteRepository(String repository);
 

@@ -146,10 +146,19 @@ public final class LocalRegistry implements Registry {
         }
     }
 
-    /** Deletes a repository with its manifests, tags and links (NAME_UNKNOWN when there is none); garbage collection frees the bytes. */
+    /**
+     * Deletes a repository with its manifests, tags and links (NAME_UNKNOWN when there is none; DENIED while it holds an
+     * immutable tag); garbage collection frees the bytes.
+     */
     @Override
     public void deleteRepository(String repository) {
-        if (!metadata.deleteRepository(repository)) {
+        boolean deleted;
+        try {
+            deleted = metadata.deleteRepository(repository);
+        } catch (ImmutableTagException e) {
+            throw denied(e);
+        }
+        if (!deleted) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known to the registry");
         }
     }

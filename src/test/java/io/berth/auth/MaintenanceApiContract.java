@@ -250,6 +250,14 @@ abstract class MaintenanceApiContract {
         assertThat(f.admin.get("/v2/secret/hidden/tags/list").statusCode()).isEqualTo(200);
         assertThat(nina.get("/v2/shared/old/tags/list").statusCode()).as("nothing deleted by the refusals").isEqualTo(200);
 
+        // an immutable tag stays: deleting its repository would delete it
+        ok(call(f.admin, "PUT", "/namespaces/shared/immutable-tags", "{\"patterns\":[\"v2\"]}"), 200);
+        HttpResponse<byte[]> immutable = call(mia, "DELETE", "/repositories/shared/old", null);
+        assertThat(Http.errorCode(immutable)).isEqualTo("DENIED");
+        assertThat(new String(immutable.body())).contains("tag v2 is immutable (rule v2 of namespace shared)");
+        assertThat(nina.get("/v2/shared/old/manifests/v1").statusCode()).as("nothing deleted").isEqualTo(200);
+        ok(call(f.admin, "PUT", "/namespaces/shared/immutable-tags", "{\"patterns\":[]}"), 200);
+
         assertThat(call(mia, "DELETE", "/repositories/shared/old", null).statusCode()).isEqualTo(204);
         assertThat(Http.errorCode(call(mia, "DELETE", "/repositories/shared/old", null))).isEqualTo("NOT_FOUND");
         assertThat(Http.errorCode(nina.get("/v2/shared/old/tags/list"))).isEqualTo("NAME_UNKNOWN");

@@ -112,6 +112,24 @@ final class JdbcLifecycleStore implements LifecycleStore {
         }
     }
 
+    /**
+     * Refuses the delete of a repository while it holds a tag an immutable rule covers (other than a referrer's):
+     * deleting the repository would delete the tag.
+     */
+    static void refuseImmutableRepository(Connection c, String repository) throws SQLException {
+        List<String> patterns = patterns(c, ImmutableTags.namespaceOf(repository));
+        if (patterns.isEmpty()) {
+            return;
+        }
+        for (String tag : strings(c, "SELECT t.name FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest "
+                + "WHERE t.repository = ? AND m.subject IS NULL ORDER BY t.name", repository)) {
+            String rule = ImmutableTags.rule(patterns, tag, false);
+            if (rule != null) {
+                throw ImmutableTagException.deleteRepository(repository, tag, rule);
+            }
+        }
+    }
+
     /** A deleted namespace's rules go with it: a namespace made again under the name starts without them. */
     static void deleteRules(Connection c, String namespace) throws SQLException {
         update(c, "DELETE FROM immutable_tag_rules WHERE namespace = ?", namespace);

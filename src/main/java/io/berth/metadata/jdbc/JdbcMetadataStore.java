@@ -141,6 +141,7 @@ public final class JdbcMetadataStore implements MetadataStore {
     public boolean deleteRepository(String repository) {
         return UsageDelta.write(sql, (c, delta) -> {
             int deleted = update(c, "DELETE FROM repositories WHERE name = ?", repository);
+            JdbcLifecycleStore.refuseImmutableRepository(c, repository); // after the row: a push in flight has committed its tags
             delta.add(repository, Counter.REPOSITORIES, -deleted);
             for (String digest : strings(c, "DELETE FROM repository_blobs WHERE repository = ? RETURNING digest", repository)) {
                 delta.blobUnlinked(c, repository, Digest.parse(digest));
