@@ -75,7 +75,7 @@ final class GcCommand implements Callable<Integer> {
         System.out.println((r.dryRun() ? "dry run: " : "") + r.marked() + " blobs marked, " + r.blobsSwept() + " blobs, "
                 + r.linksRemoved() + " links, " + r.manifestsDeleted() + " manifests and " + r.orphans() + " orphans "
                 + (r.dryRun() ? "eligible for deletion, " + r.bytesFreed() + " bytes would be freed" : "deleted, " + r.bytesFreed() + " bytes freed")
-                + " (" + r.duration().toMillis() + " ms)");
+                + " (" + r.duration().toMillis() + " ms: mark " + r.markMs() + " ms, sweep " + r.sweepMs() + " ms)");
         for (String e : r.errors()) {
             System.err.println("berth: " + e);
         }

@@ -49,7 +49,7 @@ class GcCommandTest {
 
             String real = Cli.run("gc", "--quiet", c);
             assertThat(real).doesNotContain("deleted blob").contains("1 blobs, 1 links, 0 manifests and 0 orphans deleted, "
-                    + layer.length + " bytes freed");
+                    + layer.length + " bytes freed").containsPattern("\\(\\d+ ms: mark \\d+ ms, sweep \\d+ ms\\)");
             assertThat(file).doesNotExist();
             assertThat(Http.sha256(http.get("/v2/cli/app/manifests/v1", "Accept", "application/vnd.oci.image.manifest.v1+json").body()))
                     .isEqualTo(kept);
