@@ -63,6 +63,11 @@ public final class RepositoryAdmin {
         return out;
     }
 
+    /** The repository's figures alone (one query: no tag list), for those who may read it; NOT_FOUND otherwise. */
+    public RepositoryView summary(Principal p, String name) {
+        return view(info(name, actions(p, name)));
+    }
+
     public RepositoryDetail get(Principal p, String name) {
         Set<Action> actions = actions(p, name);
         RepositoryView repository = view(info(name, actions));

@@ -135,7 +135,7 @@ final class RepositoryPages {
 
     /** "3 tags, 5 manifests and 120 MB of blobs", from the admin service's figures of the repository. */
     private String holds(Web web, String name) {
-        var r = admin.repositories().get(web.principal(), name).repository();
+        var r = admin.repositories().summary(web.principal(), name);
         return LifecyclePages.count(r.tags(), "tag") + ", " + LifecyclePages.count(r.manifests(), "manifest") + " and "
                 + Format.bytes(r.sizeBytes()) + " of blobs";
     }
