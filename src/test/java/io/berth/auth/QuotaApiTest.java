@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
-import static io.berth.auth.LifecycleApiTest.ok;
+import static io.berth.auth.AuthFixture.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -51,7 +51,7 @@ class QuotaApiTest {
     }
 
     static HttpResponse<byte[]> call(Http as, String method, String path, String body) {
-        return LifecycleApiTest.call(as, method, "/namespaces/" + path, body);
+        return AuthFixture.call(as, method, "/namespaces/" + path, body);
     }
 
     @Test
@@ -88,7 +88,7 @@ class QuotaApiTest {
 
         assertThat(call(f.admin, "DELETE", "team/quota", null).statusCode()).isEqualTo(204);
         assertThat(ok(call(owner, "GET", "team/quota", null), 200).path("limits").path("maxTags").isNull()).isTrue();
-        JsonNode audit = ok(LifecycleApiTest.call(f.admin, "GET", "/audit?action=quota.set&target=team&n=10", null), 200);
+        JsonNode audit = ok(AuthFixture.call(f.admin, "GET", "/audit?action=quota.set&target=team&n=10", null), 200);
         assertThat(audit.findValuesAsText("detail")).contains("none", "maxBytes=1000000, maxRepositories=null, maxTags=10");
     }
 
