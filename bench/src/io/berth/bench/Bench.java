@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * server used for every figure.
  *
  * Usage (normally through ./bench/run, which compiles it): java -cp target/bench-classes io.berth.bench.Bench
- * --jar target/berth.jar [--quick] [--reps N] [--only push,pull,manifest,small,mput,tags,catalog,stats] [--out FILE]
+ * --jar target/berth.jar [--quick] [--reps N] [--only push,pull,manifest,small,mput,tags,catalog,stats,gc,ui] [--out FILE]
  * [--keep]. Berth's JVM options: BERTH_JAVA_OPTS (default: ./berth's). Only loopback addresses are ever
  * contacted; every loop is bounded in count and time.
  *
@@ -107,6 +107,8 @@ public final class Bench {
         workload("tags", w::tagsList);
         workload("catalog", w::catalog);
         workload("stats", w::stats);
+        workload("gc", () -> new GcWorkload(cfg, report, work).run());
+        workload("ui", () -> new UiWorkload(cfg, report, work).run());
         report.figure("rss", "peak RSS (VmHWM) over the run", "MiB", Kind.ABSOLUTE, 400, "Berth ≤ 400 MiB");
         report.figure("start", "process start to first GET /v2/ answer", "s", Kind.ABSOLUTE, 2, "Berth ≤ 2 s");
         report.figure("start.cpu", "  CPU time used by then (user + system)", "s", Kind.ABSOLUTE, Double.NaN, "");

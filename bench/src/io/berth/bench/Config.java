@@ -31,6 +31,14 @@ final class Config {
     /** Manifests the stats workload adds before timing the statistics. */
     int statsManifests;
     int walkReps;
+    /** GC workload: live images (config + layer + manifest, tagged) and unreferenced blobs beside them. */
+    int gcImages;
+    int gcBlobs;
+    /** Distinct small blobs each connection may push in one timed run of the GC workload's push throughput. */
+    int gcPushesPerConn;
+    /** UI workload: repositories (a tiny image each) and the tags of its one large repository. */
+    int uiRepos;
+    int uiTags;
     Path jar;
     String java;
     String berthOpts;
@@ -46,6 +54,10 @@ final class Config {
         String reps = null;
         String listSamples = null;
         String statsManifests = null;
+        String gcImages = null;
+        String gcBlobs = null;
+        String uiRepos = null;
+        String uiTags = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> c.quick = true;
@@ -60,9 +72,14 @@ final class Config {
                 case "--list-samples" -> listSamples = args[++i];
                 case "--berth-auth" -> c.berthAuth = args[++i];
                 case "--stats-manifests" -> statsManifests = args[++i];
+                case "--gc-images" -> gcImages = args[++i];
+                case "--gc-blobs" -> gcBlobs = args[++i];
+                case "--ui-repos" -> uiRepos = args[++i];
+                case "--ui-tags" -> uiTags = args[++i];
                 case "-h", "--help" -> {
                     System.out.println("usage: Bench --jar target/berth.jar [--quick] [--reps N] "
-                            + "[--only push,pull,manifest,small,mput,tags,catalog,stats] [--stats-manifests N] [--berth-auth none|basic|bearer] "
+                            + "[--only push,pull,manifest,small,mput,tags,catalog,stats,gc,ui] [--stats-manifests N] [--gc-images N] [--gc-blobs N] "
+                            + "[--ui-repos N] [--ui-tags N] [--berth-auth none|basic|bearer] "
                             + "[--out FILE] [--keep]");
                     System.exit(0);
                 }
@@ -93,6 +110,11 @@ final class Config {
             c.catalogCounts = new int[]{50, 200, 1000};
             c.statsManifests = 2000;
             c.walkReps = 1;
+            c.gcImages = 20;
+            c.gcBlobs = 200;
+            c.gcPushesPerConn = 400;
+            c.uiRepos = 200;
+            c.uiTags = 100;
         } else {
             c.reps = 3;
             c.warmup = 3;
@@ -107,6 +129,11 @@ final class Config {
             c.catalogCounts = new int[]{500, 2000, 20000};
             c.statsManifests = 100_000;
             c.walkReps = 3;
+            c.gcImages = 10_000;
+            c.gcBlobs = 100_000;
+            c.gcPushesPerConn = 3_000;
+            c.uiRepos = 20_000;
+            c.uiTags = 5_000;
         }
         if (reps != null) {
             c.reps = Integer.parseInt(reps);
@@ -117,8 +144,12 @@ final class Config {
         if (statsManifests != null) {
             c.statsManifests = Integer.parseInt(statsManifests);
         }
+        c.gcImages = gcImages != null ? Integer.parseInt(gcImages) : c.gcImages;
+        c.gcBlobs = gcBlobs != null ? Integer.parseInt(gcBlobs) : c.gcBlobs;
+        c.uiRepos = uiRepos != null ? Integer.parseInt(uiRepos) : c.uiRepos;
+        c.uiTags = uiTags != null ? Integer.parseInt(uiTags) : c.uiTags;
         if (c.only.isEmpty()) {
-            c.only.addAll(List.of("push", "pull", "manifest", "small", "mput", "tags", "catalog", "stats"));
+            c.only.addAll(List.of("push", "pull", "manifest", "small", "mput", "tags", "catalog", "stats", "gc", "ui"));
         }
         return c;
     }

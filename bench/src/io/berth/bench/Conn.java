@@ -26,6 +26,8 @@ final class Conn implements Closeable {
     boolean close;
     String location;
     String link;
+    /** The name=value of the last Set-Cookie header of the last answer (attributes cut), or null. */
+    String setCookie;
     byte[] body;
     long bodyBytes;
 
@@ -147,6 +149,7 @@ final class Conn implements Closeable {
         close = false;
         location = null;
         link = null;
+        setCookie = null;
         int from = text.indexOf("\r\n") + 2;
         while (from < text.length() - 2) {
             int eol = text.indexOf("\r\n", from);
@@ -160,6 +163,7 @@ final class Conn implements Closeable {
                     case "connection" -> close = value.equalsIgnoreCase("close");
                     case "location" -> location = value;
                     case "link" -> link = value;
+                    case "set-cookie" -> setCookie = value.indexOf(';') < 0 ? value : value.substring(0, value.indexOf(';'));
                     default -> {
                     }
                 }

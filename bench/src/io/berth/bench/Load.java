@@ -224,6 +224,11 @@ final class Load {
 
     /** One connection, requests one after another: latency percentiles (the value is p50 in ms). */
     static Run sequential(Server s, int warmup, int samples, double maxSeconds, Request op) throws Exception {
+        return sequential(s, warmup, samples, maxSeconds, 0.99, op);
+    }
+
+    /** {@link #sequential(Server, int, int, double, Request)} with another tail percentile in the run's p99ms slot (e.g. 0.95). */
+    static Run sequential(Server s, int warmup, int samples, double maxSeconds, double tail, Request op) throws Exception {
         try (Conn c = new Conn(s.address)) {
             for (int i = 0; i < warmup; i++) {
                 op.run(c, 0, i);
@@ -247,7 +252,7 @@ final class Load {
                 }
             }
             double wall = m.seconds();
-            double[] p = Latencies.percentiles(List.of(l), 0.50, 0.99);
+            double[] p = Latencies.percentiles(List.of(l), 0.50, tail);
             return new Run(p[0], m.clientCores(wall), m.serverCores(wall), errors, p[0], p[1], l.n + " samples");
         }
     }

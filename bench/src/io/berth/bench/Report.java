@@ -19,9 +19,13 @@ import java.util.stream.Stream;
  * report: one markdown table of medians, ratios, targets and CPU, then every run.
  */
 final class Report {
-    enum Kind { THROUGHPUT, LATENCY, ABSOLUTE }
+    /** ABSOLUTE: Berth's own figure, at most the target; FLOOR: Berth's own figure, at least the target. */
+    enum Kind { THROUGHPUT, LATENCY, ABSOLUTE, FLOOR }
 
-    /** A row of the table. {@code target}: minimum ratio (throughput) or maximum ratio (latency); NaN when none. */
+    /**
+     * A row of the table. {@code target}: minimum ratio (throughput), maximum ratio (latency), maximum (absolute)
+     * or minimum (floor) of Berth's figure; NaN when none.
+     */
     record Figure(String key, String title, String unit, Kind kind, double target, String targetText) {
     }
 
@@ -125,12 +129,15 @@ final class Report {
             } else if (f.kind == Kind.ABSOLUTE && !Double.isNaN(f.target)) {
                 met = bv <= f.target ? "yes" : "**no**";
                 ratioText = fmt(ratio) + "×";
+            } else if (f.kind == Kind.FLOOR && !Double.isNaN(f.target)) {
+                met = bv >= f.target ? "yes" : "**no**";
+                ratioText = fmt(ratio) + "×";
             }
             if (met.equals("**no**")) {
                 missed.add(f.title.trim());
             }
             long errs = Stream.of(b, d, n).filter(java.util.Objects::nonNull).flatMap(List::stream).mapToLong(Run::errors).sum();
-            String cpuCols = f.kind == Kind.ABSOLUTE || f.key.endsWith(".p99") ? " | | |" : " | " + fmt(median(b, Run::clientCores)) + " / "
+            String cpuCols = f.kind == Kind.ABSOLUTE || f.kind == Kind.FLOOR || f.key.endsWith(".p99") ? " | | |" : " | " + fmt(median(b, Run::clientCores)) + " / "
                     + fmt(median(d, Run::clientCores)) + (n == null ? "" : " / n " + fmt(median(n, Run::clientCores)))
                     + " | " + fmt(median(b, Run::serverCores)) + " / " + fmt(median(d, Run::serverCores))
                     + (n == null ? "" : " / n " + fmt(median(n, Run::serverCores))) + " | "
@@ -172,7 +179,7 @@ final class Report {
             for (Map.Entry<String, List<Run>> e : byServer.entrySet()) {
                 StringBuilder line = new StringBuilder("- ").append(f.title.trim()).append(", ").append(e.getKey()).append(": ");
                 for (Run r : e.getValue()) {
-                    line.append(fmt(r.value())).append(f.kind == Kind.ABSOLUTE || f.key.endsWith(".p99") ? "" :
+                    line.append(fmt(r.value())).append(f.kind == Kind.ABSOLUTE || f.kind == Kind.FLOOR || f.key.endsWith(".p99") ? "" :
                             " (" + fmt(r.clientCores()) + ", " + fmt(r.serverCores()) + (r.errors() > 0 ? ", " + r.errors() + " err" : "") + ")").append("; ");
                 }
                 out.append(line).append('\n');

@@ -93,6 +93,14 @@ final class Server {
     }
 
     static Server startBerth(Config cfg, Path work, String opts, String dir) throws Exception {
+        return startBerth(cfg, work, opts, dir, cfg.berthAuth, java.util.Map.of());
+    }
+
+    /**
+     * A Berth of its own for one workload (its own data directory and log, {@code dir}): with {@code auth} none,
+     * basic or bearer, and settings of its own ({@code env}: BERTH_* variables, e.g. a short GC grace).
+     */
+    static Server startBerth(Config cfg, Path work, String opts, String dir, String auth, java.util.Map<String, String> env) throws Exception {
         Server s = new Server("berth", freePort());
         s.root = Files.createDirectories(work.resolve(dir));
         List<String> cmd = new ArrayList<>();
@@ -104,7 +112,8 @@ final class Server {
         pb.environment().put("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", s.root.toString());
         pb.environment().put("REGISTRY_STORAGE_DELETE_ENABLED", "true");
         pb.environment().put("REGISTRY_LOG_LEVEL", "warn");
-        if (cfg.berthAuth.equals("none")) {
+        pb.environment().putAll(env);
+        if (auth.equals("none")) {
             pb.environment().put("BERTH_AUTH", "none"); // an open registry, as distribution runs here (no auth)
         } else {
             pb.environment().put("BERTH_ADMIN_PASSWORD", BENCH_PASSWORD);
@@ -112,7 +121,7 @@ final class Server {
         }
         pb.redirectErrorStream(true).redirectOutput(work.resolve(dir + ".log").toFile());
         launch(s, pb);
-        if (cfg.berthAuth.equals("bearer")) {
+        if (auth.equals("bearer")) {
             s.authorization = "Bearer " + bearerToken(s);
         }
         return s;
