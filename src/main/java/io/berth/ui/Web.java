@@ -30,16 +30,19 @@ final class Web {
     final String path;
     /** The logged-in session, or null. */
     final AccessService.Session session;
+    /** When the request reached the web interface (System.nanoTime), for the Server-Timing admins see. */
+    final long started;
     private Fields query;
     private Fields form;
 
-    Web(Request request, Response response, Callback callback, AccessService.Session session) {
+    Web(Request request, Response response, Callback callback, AccessService.Session session, long started) {
         this.request = request;
         this.response = response;
         this.callback = callback;
         this.method = request.getMethod();
         this.path = Request.getPathInContext(request);
         this.session = session;
+        this.started = started;
     }
 
     /** Who is looking: a user, an API token (read-only), or nobody. */

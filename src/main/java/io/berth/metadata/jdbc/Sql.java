@@ -1,6 +1,7 @@
 package io.berth.metadata.jdbc;
 
 import io.berth.metadata.MetadataUnavailableException;
+import io.berth.metadata.StatementCount;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -99,6 +100,7 @@ final class Sql {
     }
 
     static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        StatementCount.add();
         PreparedStatement ps = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -122,6 +124,7 @@ final class Sql {
         if (rows.isEmpty()) {
             return new int[0];
         }
+        StatementCount.add();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (Object[] args : rows) {
                 for (int i = 0; i < args.length; i++) {
@@ -170,6 +173,7 @@ final class Sql {
         if (rows.isEmpty()) {
             return;
         }
+        StatementCount.add();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (T row : rows) {
                 Object[] a = args.apply(row);
