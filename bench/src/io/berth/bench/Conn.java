@@ -28,6 +28,8 @@ final class Conn implements Closeable {
     String link;
     /** The name=value of the last Set-Cookie header of the last answer (attributes cut), or null. */
     String setCookie;
+    /** The Server-Timing header of the last answer (Berth's web interface, for admins), or null. */
+    String serverTiming;
     byte[] body;
     long bodyBytes;
 
@@ -150,6 +152,7 @@ final class Conn implements Closeable {
         location = null;
         link = null;
         setCookie = null;
+        serverTiming = null;
         int from = text.indexOf("\r\n") + 2;
         while (from < text.length() - 2) {
             int eol = text.indexOf("\r\n", from);
@@ -163,6 +166,7 @@ final class Conn implements Closeable {
                     case "connection" -> close = value.equalsIgnoreCase("close");
                     case "location" -> location = value;
                     case "link" -> link = value;
+                    case "server-timing" -> serverTiming = value;
                     case "set-cookie" -> setCookie = value.indexOf(';') < 0 ? value : value.substring(0, value.indexOf(';'));
                     default -> {
                     }

@@ -83,10 +83,10 @@ final class GcWorkload {
                 "blobs/min", Kind.FLOOR, 50_000, "Berth ≥ 50,000/min");
         report.figure("gc.mark", "  GC mark phase (markMs)", "s", Kind.ABSOLUTE, 10, "Berth ≤ 10 s");
         report.figure("gc.duration", "  GC run, start to end (durationMs)", "s", Kind.ABSOLUTE, Double.NaN, "");
-        report.figure("gc.mget.base", "manifest GET by tag (" + cfg.manifestConns + " conns), no GC running", "req/s", Kind.ABSOLUTE, Double.NaN, "");
+        report.figure("gc.mget.base", "manifest GET by tag (" + cfg.manifestConns + " conns), no GC running (before and after)", "req/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.mget.during", "manifest GET by tag, while a GC runs", "req/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.mget.ratio", "  manifest GET during GC ÷ without", "×", Kind.FLOOR, 0.8, "Berth ≥ 0.8");
-        report.figure("gc.push.base", "small-blob push (" + WORKERS + " conns), no GC running", "blobs/s", Kind.ABSOLUTE, Double.NaN, "");
+        report.figure("gc.push.base", "small-blob push (" + WORKERS + " conns), no GC running (before and after)", "blobs/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.push.during", "small-blob push, while a GC runs", "blobs/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.push.ratio", "  small-blob push during GC ÷ without", "×", Kind.FLOOR, 0.8, "Berth ≥ 0.8");
     }
@@ -214,13 +214,15 @@ final class GcWorkload {
 
     // --- (b) throughput while a collection runs --------------------------------------------------------
 
+    /**
+     * Without a collection before and after it (their mean is the figure without, so a drift of the machine or the
+     * JIT over the workload falls on both sides), and while it runs.
+     */
     private void throughputDuringCollection() throws Exception {
         log("  throughput without a collection");
-        Run mgetBase = manifestGets(cfg.warmup);
-        mgetBase = manifestGets(cfg.duration);
-        report.record("gc.mget.base", berth, mgetBase);
-        Run pushBase = pushes();
-        report.record("gc.push.base", berth, pushBase);
+        manifestGets(cfg.warmup);
+        Run mgetBefore = manifestGets(cfg.duration);
+        Run pushBefore = pushes();
         log("  throughput while a collection runs (setup: " + cfg.gcBlobs + " more unreferenced blobs)");
         seedGarbage(null);
         long started = System.nanoTime();
@@ -233,14 +235,24 @@ final class GcWorkload {
         String run = lastRun(awaitCollection());
         double gcSeconds = number(run, "durationMs") / 1000;
         double windowSeconds = (measured - started) / 1e9;
-        String coverage = String.format(Locale.ROOT, "the collection ran %.1f s of the %.1f s measured", Math.min(gcSeconds, windowSeconds), windowSeconds);
-        log("  " + coverage);
+        String coverage = String.format(Locale.ROOT, "the collection ran %.1f s of the %.1f s measured while it ran", Math.min(gcSeconds, windowSeconds),
+                windowSeconds);
+        log("  " + coverage + "; throughput without a collection again");
+        Run mgetAfter = manifestGets(cfg.duration);
+        Run pushAfter = pushes();
+        for (Run r : List.of(mgetBefore, mgetAfter)) {
+            report.record("gc.mget.base", berth, r);
+        }
+        for (Run r : List.of(pushBefore, pushAfter)) {
+            report.record("gc.push.base", berth, r);
+        }
         report.record("gc.mget.during", berth, mgetDuring);
         report.record("gc.push.during", berth, pushDuring);
-        report.record("gc.mget.ratio", berth, absolute(mgetDuring.value() / mgetBase.value(), coverage));
-        report.record("gc.push.ratio", berth, absolute(pushDuring.value() / pushBase.value(), coverage));
+        report.record("gc.mget.ratio", berth, absolute(mgetDuring.value() / ((mgetBefore.value() + mgetAfter.value()) / 2), coverage));
+        report.record("gc.push.ratio", berth, absolute(pushDuring.value() / ((pushBefore.value() + pushAfter.value()) / 2), coverage));
         report.notes.add("GC throughput: " + coverage + (gcSeconds < windowSeconds
-                ? " (it ended before the measurements did: the \"while a GC runs\" figures are partly without one)." : "."));
+                ? " (it ended before the measurements did: the \"while a GC runs\" figures are partly without one)." : ".")
+                + " Without: the mean of a run before and a run after.");
     }
 
     private Run manifestGets(double seconds) throws Exception {

@@ -33,6 +33,8 @@ final class Report {
     final Map<String, Figure> figures = new LinkedHashMap<>();
     final Map<String, Map<String, List<Run>>> results = new LinkedHashMap<>();
     final List<String> notes = new ArrayList<>();
+    /** Checks that are not a figure against a target (e.g. a page's statements the same at two sizes), each met or not. */
+    final Map<String, Boolean> checks = new LinkedHashMap<>();
     /** Workloads that failed (each also fails the command). */
     final List<String> failures = new ArrayList<>();
 
@@ -168,6 +170,15 @@ final class Report {
                         .append(": Berth ").append(fmt(b2 / b1)).append("×").append(page ? (flat ? " (flat: yes)" : " (flat: **no**)") : "")
                         .append(", distribution ").append(fmt(d2 / d1)).append("×\n");
             }
+        }
+        if (!checks.isEmpty()) {
+            out.append("\nChecks:\n\n");
+            checks.forEach((check, ok) -> {
+                out.append("- ").append(check).append(": ").append(ok ? "yes" : "**no**").append('\n');
+                if (!ok) {
+                    missed.add(check);
+                }
+            });
         }
         if (!failures.isEmpty()) {
             out.append("\nFAILED workloads: ").append(String.join("; ", failures)).append('\n');

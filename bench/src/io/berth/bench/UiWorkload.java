@@ -77,6 +77,7 @@ final class UiWorkload {
                 created = count;
                 measure(count);
             }
+            checkStatementsConstant();
         } finally {
             berth.stop();
         }
@@ -98,16 +99,20 @@ final class UiWorkload {
         double search = targets ? 50 : Double.NaN;
         String pageText = targets ? "Berth ≤ 20 ms" : "";
         String searchText = targets ? "Berth ≤ 50 ms" : "";
-        figure("list.first", count, "UI: repository list, first page, " + n + " repos (p50)", page, pageText);
-        figure("list.deep", count, "UI: repository list, keyset page from the middle, " + n + " repos (p50)", page, pageText);
-        figure("repo", count, "UI: repository page with " + tags + " tags, " + n + " repos (p50)", page, pageText);
-        figure("search.name", count, "UI: search by name fragment, " + n + " repos (p50)", search, searchText);
-        figure("search.digest", count, "UI: search by digest (an image in every repository), " + n + " repos (p50)", search, searchText);
+        figure("list.first", count, "UI: repository list, first page, " + n + " repos (server time, p50)", page, pageText);
+        figure("list.deep", count, "UI: repository list, keyset page from the middle, " + n + " repos (server time, p50)", page, pageText);
+        figure("repo", count, "UI: repository page with " + tags + " tags, " + n + " repos (server time, p50)", page, pageText);
+        figure("search.name", count, "UI: search by name fragment, " + n + " repos (server time, p50)", search, searchText);
+        figure("search.digest", count, "UI: search by digest (an image in every repository), " + n + " repos (server time, p50)", search, searchText);
     }
 
+    /** The server's time (its Server-Timing, p50 with the target, and p95), the loopback round trip, and the statements. */
     private void figure(String what, int count, String title, double target, String targetText) {
-        report.figure("ui." + what + "." + count, title, "ms", Kind.ABSOLUTE, target, targetText);
-        report.figure("ui." + what + "." + count + ".p95", "  p95", "ms", Kind.ABSOLUTE, Double.NaN, "");
+        String key = "ui." + what + "." + count;
+        report.figure(key, title, "ms", Kind.ABSOLUTE, target, targetText);
+        report.figure(key + ".p95", "  p95 (server time)", "ms", Kind.ABSOLUTE, Double.NaN, "");
+        report.figure(key + ".rtt", "  loopback round trip, p50 (send to last byte)", "ms", Kind.ABSOLUTE, Double.NaN, "");
+        report.figure(key + ".sql", "  SQL statements per page (median)", "", Kind.ABSOLUTE, Double.NaN, "");
     }
 
     // --- set-up -----------------------------------------------------------------------------------
@@ -174,20 +179,67 @@ final class UiWorkload {
         measure("search.digest", count, "/search?q=" + URLEncoder.encode(imageDigest, StandardCharsets.UTF_8), "ui/team");
     }
 
-    /** One connection GETs {@code target} with the session cookie; an answer counts when it is 200 and contains {@code expected}. */
+    /**
+     * One connection GETs {@code target} with the session cookie; an answer counts when it is 200 and contains
+     * {@code expected}. Figures: the server's time and statements from each answer's Server-Timing (Berth sends it
+     * to admins), and the loopback round trip, an upper bound of the server's time.
+     */
     private void measure(String what, int count, String target, String expected) throws Exception {
         ByteBuffer head = Conn.request("GET", target, berth, -1, "Cookie: " + cookie, "Accept: text/html");
         byte[] needle = expected.getBytes(StandardCharsets.UTF_8);
-        Request page = (c, w, i) -> c.exchange(head, null, false, true) == 200 && contains(c.body, needle);
+        List<double[]> timings = new ArrayList<>();
+        Request page = (c, w, i) -> {
+            boolean ok = c.exchange(head, null, false, true) == 200 && contains(c.body, needle);
+            timings.add(serverTiming(c.serverTiming));
+            return ok;
+        };
         int samples = Math.max(20, cfg.listSamples);
         int warm = count == counts()[0] ? 3 * samples : 10;
-        Run r = sequential(berth, warm, samples, 30, 0.95, page);
-        if (r.errors() > 0) {
-            throw new IllegalStateException("GET " + target + ": " + r.errors() + " answers were not 200 with " + expected);
+        Run rtt = sequential(berth, warm, samples, 30, 0.95, page);
+        if (rtt.errors() > 0) {
+            throw new IllegalStateException("GET " + target + ": " + rtt.errors() + " answers were not 200 with " + expected);
         }
+        List<double[]> measured = timings.subList(Math.max(0, timings.size() - samples), timings.size());
+        double[] ms = measured.stream().mapToDouble(t -> t[0]).filter(v -> !Double.isNaN(v)).sorted().toArray();
+        double[] statements = measured.stream().mapToDouble(t -> t[1]).filter(v -> !Double.isNaN(v)).sorted().toArray();
         String key = "ui." + what + "." + count;
-        report.record(key, berth, r);
-        report.record(key + ".p95", berth, r.withValue(r.p99ms()));
+        report.record(key, berth, GcWorkload.absolute(percentile(ms, 0.50), ms.length + " answers with Server-Timing"));
+        report.record(key + ".p95", berth, GcWorkload.absolute(percentile(ms, 0.95), null));
+        report.record(key + ".rtt", berth, rtt);
+        report.record(key + ".sql", berth, GcWorkload.absolute(percentile(statements, 0.50), null));
+        if (ms.length == 0) {
+            report.notes.add("UI: GET " + target + " answered no Server-Timing (sent to admins by builds that have it): no server time.");
+        }
+        statementsBySize.computeIfAbsent(what, k -> new java.util.LinkedHashMap<>()).put(count, percentile(statements, 0.50));
+    }
+
+    /** Per page, its statements at each size: the same at every size when no query runs per row listed. */
+    final Map<String, Map<Integer, Double>> statementsBySize = new java.util.LinkedHashMap<>();
+
+    private void checkStatementsConstant() {
+        statementsBySize.forEach((what, bySize) -> {
+            if (bySize.size() < 2 || bySize.values().stream().anyMatch(v -> Double.isNaN(v))) {
+                return;
+            }
+            StringBuilder sizes = new StringBuilder();
+            bySize.forEach((n, v) -> sizes.append(sizes.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%,d repos: %.0f", n, v)));
+            report.checks.put("UI " + what + ": the same SQL statements per page at every size (" + sizes + ")",
+                    bySize.values().stream().distinct().count() == 1);
+        });
+    }
+
+    /** The page's time (ms) and statements from {@code page;dur=<ms>, sql;desc="<n> statements"}; NaN where absent. */
+    static double[] serverTiming(String header) {
+        if (header == null) {
+            return new double[]{Double.NaN, Double.NaN};
+        }
+        java.util.regex.Matcher dur = java.util.regex.Pattern.compile("page;dur=([0-9.]+)").matcher(header);
+        java.util.regex.Matcher sql = java.util.regex.Pattern.compile("sql;desc=\"([0-9]+) statements\"").matcher(header);
+        return new double[]{dur.find() ? Double.parseDouble(dur.group(1)) : Double.NaN, sql.find() ? Double.parseDouble(sql.group(1)) : Double.NaN};
+    }
+
+    static double percentile(double[] sorted, double p) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1))];
     }
 
     static boolean contains(byte[] body, byte[] needle) {
