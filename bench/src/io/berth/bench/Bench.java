@@ -152,12 +152,11 @@ public final class Bench {
         }
     }
 
+    /** Stops every process the bench started (the workloads' own servers too), the last started first. */
     void stopAll() {
-        for (Server s : new Server[]{workloads == null ? null : workloads.nginx, dist, berth}) {
-            if (s != null) {
-                s.stop();
-            }
-        }
+        List<Server> all = new java.util.ArrayList<>(Server.STARTED);
+        java.util.Collections.reverse(all);
+        all.forEach(Server::stop);
     }
 
     static void deleteTree(Path p) {

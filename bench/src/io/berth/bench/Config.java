@@ -34,10 +34,15 @@ final class Config {
     /** GC workload: live images (config + layer + manifest, tagged) and unreferenced blobs beside them. */
     int gcImages;
     int gcBlobs;
+    /** The same on S3 (S3Proxy): smaller by default, S3Proxy on this machine takes ~40 small uploads a second. */
+    int gcS3Images;
+    int gcS3Blobs;
     /** Distinct small blobs each connection may push in one timed run of the GC workload's push throughput. */
     int gcPushesPerConn;
     /** UI workload: repositories (a tiny image each) and the tags of its one large repository. */
     int uiRepos;
+    /** A file holding S3Proxy's class path (bench/run resolves it with Maven), or null: no GC on S3. */
+    Path s3proxyClasspath;
     int uiTags;
     Path jar;
     String java;
@@ -56,6 +61,8 @@ final class Config {
         String statsManifests = null;
         String gcImages = null;
         String gcBlobs = null;
+        String gcS3Images = null;
+        String gcS3Blobs = null;
         String uiRepos = null;
         String uiTags = null;
         for (int i = 0; i < args.length; i++) {
@@ -74,11 +81,14 @@ final class Config {
                 case "--stats-manifests" -> statsManifests = args[++i];
                 case "--gc-images" -> gcImages = args[++i];
                 case "--gc-blobs" -> gcBlobs = args[++i];
+                case "--gc-s3-images" -> gcS3Images = args[++i];
+                case "--gc-s3-blobs" -> gcS3Blobs = args[++i];
                 case "--ui-repos" -> uiRepos = args[++i];
                 case "--ui-tags" -> uiTags = args[++i];
+                case "--s3proxy-classpath" -> c.s3proxyClasspath = Path.of(args[++i]);
                 case "-h", "--help" -> {
                     System.out.println("usage: Bench --jar target/berth.jar [--quick] [--reps N] "
-                            + "[--only push,pull,manifest,small,mput,tags,catalog,stats,gc,ui] [--stats-manifests N] [--gc-images N] [--gc-blobs N] "
+                            + "[--only push,pull,manifest,small,mput,tags,catalog,stats,gc,ui] [--stats-manifests N] [--gc-images N] [--gc-blobs N] [--gc-s3-images N] [--gc-s3-blobs N] "
                             + "[--ui-repos N] [--ui-tags N] [--berth-auth none|basic|bearer] "
                             + "[--out FILE] [--keep]");
                     System.exit(0);
@@ -112,6 +122,8 @@ final class Config {
             c.walkReps = 1;
             c.gcImages = 20;
             c.gcBlobs = 200;
+            c.gcS3Images = 10;
+            c.gcS3Blobs = 100;
             c.gcPushesPerConn = 400;
             c.uiRepos = 200;
             c.uiTags = 100;
@@ -131,6 +143,8 @@ final class Config {
             c.walkReps = 3;
             c.gcImages = 10_000;
             c.gcBlobs = 100_000;
+            c.gcS3Images = 1_000;
+            c.gcS3Blobs = 10_000;
             c.gcPushesPerConn = 3_000;
             c.uiRepos = 20_000;
             c.uiTags = 5_000;
@@ -146,6 +160,8 @@ final class Config {
         }
         c.gcImages = gcImages != null ? Integer.parseInt(gcImages) : c.gcImages;
         c.gcBlobs = gcBlobs != null ? Integer.parseInt(gcBlobs) : c.gcBlobs;
+        c.gcS3Images = gcS3Images != null ? Integer.parseInt(gcS3Images) : c.gcS3Images;
+        c.gcS3Blobs = gcS3Blobs != null ? Integer.parseInt(gcS3Blobs) : c.gcS3Blobs;
         c.uiRepos = uiRepos != null ? Integer.parseInt(uiRepos) : c.uiRepos;
         c.uiTags = uiTags != null ? Integer.parseInt(uiTags) : c.uiTags;
         if (c.only.isEmpty()) {

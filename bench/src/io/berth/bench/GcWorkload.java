@@ -15,6 +15,7 @@ import io.berth.bench.Registry.Blob;
 import io.berth.bench.Report.Kind;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -57,38 +58,92 @@ final class GcWorkload {
         this.work = work;
     }
 
+    /** The figures' key prefix for the storage under test: "gc." on the filesystem, "gc.s3." on S3. */
+    String prefix = "gc.";
+    /** The sizes for the storage under test (S3Proxy is far slower to fill: smaller sizes of their own). */
+    int images;
+    int garbageBlobs;
+    /** Where the storage under test keeps blob data (registry:2's layout), to see that the swept blobs' bytes are gone. */
+    Path blobRoot;
+
+    /**
+     * On the filesystem: (a) and (b). On S3 (S3Proxy, when bench/run could start it: {@code s3proxy} non-null): (a),
+     * in a Berth of its own storing in the bucket.
+     */
     void run() throws Exception {
+        images = cfg.gcImages;
+        garbageBlobs = cfg.gcBlobs;
         declareFigures();
-        berth = Server.startBerth(cfg, work, cfg.berthOpts, "berth-gc-data", "basic",
-                Map.of("BERTH_GC_GRACE", GRACE_SECONDS + "s", "BERTH_GC_ENABLED", "false"));
+        berth = Server.startBerth(cfg, work, cfg.berthOpts, "berth-gc-data", "basic", settings(Map.of()));
+        blobRoot = berth.root;
         try {
-            log(String.format(Locale.ROOT, "workload: garbage collection (a Berth of its own, port %d; setup: %,d live images, %,d unreferenced blobs)",
-                    berth.port, cfg.gcImages, cfg.gcBlobs));
+            log(String.format(Locale.ROOT, "workload: garbage collection, filesystem (a Berth of its own, port %d; setup: %,d live images, "
+                    + "%,d unreferenced blobs)", berth.port, images, garbageBlobs));
             seedLiveImages();
-            String[] garbage = seedGarbage("gc.seed.blobs");
-            collectOnce(garbage);
+            collectOnce(seedGarbage(prefix + "seed.blobs"));
             throughputDuringCollection();
         } finally {
             berth.stop();
         }
+        if (cfg.s3proxyClasspath == null) {
+            report.notes.add("GC on S3: not measured (no S3Proxy: bench/run could not resolve its class path).");
+            return;
+        }
+        Server s3 = Server.startS3Proxy(cfg, work);
+        try {
+            prefix = "gc.s3.";
+            images = cfg.gcS3Images;
+            garbageBlobs = cfg.gcS3Blobs;
+            blobRoot = work.resolve("s3proxy-data").resolve(Server.S3_BUCKET).resolve("berth");
+            declareS3Figures();
+            berth = Server.startBerth(cfg, work, cfg.berthOpts, "berth-gc-s3-data", "basic", settings(s3.s3Settings()));
+            try {
+                log(String.format(Locale.ROOT, "workload: garbage collection, S3 (S3Proxy on port %d, a Berth of its own on port %d; setup: %,d live "
+                        + "images, %,d unreferenced blobs)", s3.port, berth.port, images, garbageBlobs));
+                seedLiveImages();
+                collectOnce(seedGarbage(prefix + "seed.blobs"));
+            } finally {
+                berth.stop();
+            }
+        } finally {
+            s3.stop();
+        }
+    }
+
+    /** A short grace period and no scheduled collections, with {@code storage}'s settings. */
+    static Map<String, String> settings(Map<String, String> storage) {
+        Map<String, String> env = new java.util.HashMap<>(storage);
+        env.put("BERTH_GC_GRACE", GRACE_SECONDS + "s");
+        env.put("BERTH_GC_ENABLED", "false");
+        return env;
     }
 
     private void declareFigures() {
-        String images = String.format(Locale.ROOT, "%,d", cfg.gcImages);
-        String blobs = String.format(Locale.ROOT, "%,d", cfg.gcBlobs);
-        report.figure("gc.seed.images", "GC set-up: " + images + " live images pushed (config + layer + manifest, " + WORKERS + " workers)",
-                "images/s", Kind.ABSOLUTE, Double.NaN, "");
-        report.figure("gc.seed.blobs", "GC set-up: " + blobs + " unreferenced 1 KiB blobs pushed", "blobs/s", Kind.ABSOLUTE, Double.NaN, "");
-        report.figure("gc.rate", "GC, filesystem: blobs deleted per minute (" + blobs + " unreferenced beside " + images + " live images)",
-                "blobs/min", Kind.FLOOR, 50_000, "Berth ≥ 50,000/min");
-        report.figure("gc.mark", "  GC mark phase (markMs)", "s", Kind.ABSOLUTE, 10, "Berth ≤ 10 s");
-        report.figure("gc.duration", "  GC run, start to end (durationMs)", "s", Kind.ABSOLUTE, Double.NaN, "");
+        declareCollectionFigures("filesystem", 50_000);
         report.figure("gc.mget.base", "manifest GET by tag (" + cfg.manifestConns + " conns), no GC running (before and after)", "req/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.mget.during", "manifest GET by tag, while a GC runs", "req/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.mget.ratio", "  manifest GET during GC ÷ without", "×", Kind.FLOOR, 0.8, "Berth ≥ 0.8");
         report.figure("gc.push.base", "small-blob push (" + WORKERS + " conns), no GC running (before and after)", "blobs/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.push.during", "small-blob push, while a GC runs", "blobs/s", Kind.ABSOLUTE, Double.NaN, "");
         report.figure("gc.push.ratio", "  small-blob push during GC ÷ without", "×", Kind.FLOOR, 0.8, "Berth ≥ 0.8");
+    }
+
+    private void declareS3Figures() {
+        declareCollectionFigures("S3 (S3Proxy)", 10_000);
+    }
+
+    /** The set-up's rates and one collection's figures, under {@link #prefix}. */
+    private void declareCollectionFigures(String storage, int perMinute) {
+        String images = String.format(Locale.ROOT, "%,d", this.images);
+        String blobs = String.format(Locale.ROOT, "%,d", garbageBlobs);
+        report.figure(prefix + "seed.images", "GC set-up, " + storage + ": " + images + " live images pushed (config + layer + manifest, "
+                + WORKERS + " workers)", "images/s", Kind.ABSOLUTE, Double.NaN, "");
+        report.figure(prefix + "seed.blobs", "GC set-up, " + storage + ": " + blobs + " unreferenced 1 KiB blobs pushed", "blobs/s",
+                Kind.ABSOLUTE, Double.NaN, "");
+        report.figure(prefix + "rate", "GC, " + storage + ": blobs deleted per minute (" + blobs + " unreferenced beside " + images
+                + " live images)", "blobs/min", Kind.FLOOR, perMinute, String.format(Locale.ROOT, "Berth ≥ %,d/min", perMinute));
+        report.figure(prefix + "mark", "  GC mark phase (markMs)", "s", Kind.ABSOLUTE, 10, "Berth ≤ 10 s");
+        report.figure(prefix + "duration", "  GC run, start to end (durationMs)", "s", Kind.ABSOLUTE, Double.NaN, "");
     }
 
     // --- set-up -----------------------------------------------------------------------------------
@@ -107,7 +162,7 @@ final class GcWorkload {
 
     /** Distinct images: a config naming the image, a random 1 KiB layer, an OCI manifest under its own tag. */
     private void seedLiveImages() throws Exception {
-        int n = cfg.gcImages;
+        int n = images;
         configs = new String[n];
         layers = new String[n];
         Run r = counted(berth, WORKERS, n, 1, (c, w, i) -> {
@@ -122,13 +177,13 @@ final class GcWorkload {
             layers[i] = layer.digest;
             return true;
         });
-        report.record("gc.seed.images", berth, r);
+        report.record(prefix + "seed.images", berth, r);
         requireNoErrors(r, "pushing the live images");
     }
 
     /** {@code gcBlobs} distinct blobs uploaded and never referenced; returns their digests once they are past the grace period. */
     private String[] seedGarbage(String figure) throws Exception {
-        int n = cfg.gcBlobs;
+        int n = garbageBlobs;
         String[] digests = new String[n];
         long seed = 1_000_000_000L * ++seeds;
         Run r = counted(berth, WORKERS, n, 1, (c, w, i) -> {
@@ -173,9 +228,9 @@ final class GcWorkload {
         if (swept < garbage.length) {
             throw new IllegalStateException("the collection swept " + swept + " blobs, fewer than the " + garbage.length + " unreferenced: " + run);
         }
-        report.record("gc.rate", berth, absolute(swept / (durationMs / 60_000.0), null));
-        report.record("gc.mark", berth, absolute(markMs / 1000, Double.isNaN(markMs) ? "the server's answer has no markMs" : null));
-        report.record("gc.duration", berth, absolute(durationMs / 1000, null));
+        report.record(prefix + "rate", berth, absolute(swept / (durationMs / 60_000.0), null));
+        report.record(prefix + "mark", berth, absolute(markMs / 1000, Double.isNaN(markMs) ? "the server's answer has no markMs" : null));
+        report.record(prefix + "duration", berth, absolute(durationMs / 1000, null));
         if (Double.isNaN(markMs)) {
             report.notes.add("GC: the server's answer to POST /api/v1/gc gave no markMs; the mark phase is not measured.");
         }
@@ -185,7 +240,7 @@ final class GcWorkload {
     /** Every live image still pulls (its manifest and both blobs answer HEAD 200) and every swept blob answers 404. */
     private void verifyAfterCollection(String[] garbage) throws Exception {
         AtomicLong broken = new AtomicLong();
-        Run live = counted(berth, WORKERS, cfg.gcImages, 1, (c, w, i) -> {
+        Run live = counted(berth, WORKERS, images, 1, (c, w, i) -> {
             String repo = liveRepository(i);
             boolean ok = c.exchange(Conn.request("HEAD", "/v2/" + repo + "/manifests/" + tag(i), berth, -1, Workloads.OCI_ACCEPT), null, true, false) == 200
                     && c.exchange(Conn.request("HEAD", "/v2/" + repo + "/blobs/" + configs[i], berth, -1), null, true, false) == 200
@@ -196,7 +251,7 @@ final class GcWorkload {
             return ok;
         });
         if (live.errors() > 0) {
-            throw new IllegalStateException("after the collection, " + broken.get() + " of " + cfg.gcImages + " live images no longer pull");
+            throw new IllegalStateException("after the collection, " + broken.get() + " of " + images + " live images no longer pull");
         }
         AtomicLong kept = new AtomicLong();
         Run gone = counted(berth, WORKERS, garbage.length, 1, (c, w, i) -> {
@@ -209,7 +264,20 @@ final class GcWorkload {
         if (gone.errors() > 0) {
             throw new IllegalStateException("after the collection, " + kept.get() + " of " + garbage.length + " unreferenced blobs still answer");
         }
-        log(String.format(Locale.ROOT, "  verified: %,d live images pull, %,d swept blobs answer 404", cfg.gcImages, garbage.length));
+        long stored = java.util.Arrays.stream(garbage).filter(d -> Files.exists(dataFile(d))).count();
+        long liveMissing = java.util.Arrays.stream(layers).filter(d -> !Files.exists(dataFile(d))).count();
+        if (stored > 0 || liveMissing > 0) {
+            throw new IllegalStateException("after the collection, under " + blobRoot + ": " + stored + " swept blobs' data still stored, "
+                    + liveMissing + " live layers' data missing");
+        }
+        log(String.format(Locale.ROOT, "  verified: %,d live images pull, %,d swept blobs answer 404 and their data is gone from %s", images,
+                garbage.length, blobRoot));
+    }
+
+    /** A blob's data in registry:2's layout, which Berth keeps on the filesystem and as S3 keys (S3Proxy stores keys as files). */
+    private Path dataFile(String digest) {
+        String hex = digest.substring("sha256:".length());
+        return blobRoot.resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
     }
 
     // --- (b) throughput while a collection runs --------------------------------------------------------
@@ -223,7 +291,7 @@ final class GcWorkload {
         manifestGets(cfg.warmup);
         Run mgetBefore = manifestGets(cfg.duration);
         Run pushBefore = pushes();
-        log("  throughput while a collection runs (setup: " + cfg.gcBlobs + " more unreferenced blobs)");
+        log("  throughput while a collection runs (setup: " + garbageBlobs + " more unreferenced blobs)");
         seedGarbage(null);
         long started = System.nanoTime();
         try (Conn c = new Conn(berth.address)) {

@@ -25,6 +25,9 @@ final class Server {
     double startSeconds = Double.NaN;
     double startCpuSeconds = Double.NaN;
     long hwmKiB;
+    /** Every process the bench started, for stopping them all when it ends however it ends. */
+    static final List<Server> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     /** An Authorization header sent on every request to this server, or null. */
     String authorization;
 
@@ -113,6 +116,9 @@ final class Server {
         pb.environment().put("REGISTRY_STORAGE_DELETE_ENABLED", "true");
         pb.environment().put("REGISTRY_LOG_LEVEL", "warn");
         pb.environment().putAll(env);
+        if (env.containsKey("REGISTRY_STORAGE")) {
+            pb.environment().put("BERTH_DATA_DIR", s.root.toString()); // the database's home when blobs are in an object store
+        }
         if (auth.equals("none")) {
             pb.environment().put("BERTH_AUTH", "none"); // an open registry, as distribution runs here (no auth)
         } else {
@@ -216,14 +222,64 @@ final class Server {
                 "-c", file.toString());
         pb.redirectErrorStream(true).redirectOutput(work.resolve("nginx.log").toFile());
         s.process = pb.start();
+        STARTED.add(s);
         awaitTcp(s, 10);
         return s;
+    }
+
+    static final String S3_BUCKET = "bench";
+    static final String S3_ACCESS_KEY = "bench-access";
+    static final String S3_SECRET_KEY = "bench-secret";
+
+    /**
+     * S3Proxy (the S3 server Berth's tests use) as a process of its own, from the class path bench/run resolved: its
+     * filesystem store in {@code <work>/s3proxy-data}, one bucket, signature-checked static keys, logging at warn.
+     */
+    static Server startS3Proxy(Config cfg, Path work) throws Exception {
+        Server s = new Server("s3proxy", freePort());
+        Path data = Files.createDirectories(work.resolve("s3proxy-data"));
+        Files.createDirectories(data.resolve(S3_BUCKET));
+        Path props = work.resolve("s3proxy.properties");
+        Files.writeString(props, """
+                s3proxy.endpoint=http://127.0.0.1:%d
+                s3proxy.authorization=aws-v2-or-v4
+                s3proxy.identity=%s
+                s3proxy.credential=%s
+                jclouds.provider=filesystem-nio2
+                jclouds.identity=%s
+                jclouds.credential=%s
+                jclouds.filesystem.basedir=%s
+                """.formatted(s.port, S3_ACCESS_KEY, S3_SECRET_KEY, S3_ACCESS_KEY, S3_SECRET_KEY, data));
+        Path logback = work.resolve("s3proxy-logback.xml");
+        Files.writeString(logback, """
+                <configuration>
+                  <appender name="out" class="ch.qos.logback.core.ConsoleAppender"><encoder><pattern>%d %-5level %logger - %msg%n</pattern></encoder></appender>
+                  <root level="WARN"><appender-ref ref="out"/></root>
+                </configuration>
+                """);
+        String classpath = Files.readString(cfg.s3proxyClasspath).trim();
+        ProcessBuilder pb = new ProcessBuilder(cfg.java, "-XX:+UseSerialGC", "-Xmx512m", "-Dlogback.configurationFile=" + logback,
+                "-cp", classpath, "org.gaul.s3proxy.Main", "--properties", props.toString());
+        pb.redirectErrorStream(true).redirectOutput(work.resolve("s3proxy.log").toFile());
+        s.process = pb.start();
+        STARTED.add(s);
+        awaitTcp(s, 60);
+        return s;
+    }
+
+    /** Berth's settings to store in this S3Proxy's bucket, as an operator would give them. */
+    java.util.Map<String, String> s3Settings() {
+        return java.util.Map.of("REGISTRY_STORAGE", "s3", "REGISTRY_STORAGE_S3_BUCKET", S3_BUCKET, "REGISTRY_STORAGE_S3_REGION", "us-east-1",
+                "REGISTRY_STORAGE_S3_REGIONENDPOINT", "http://127.0.0.1:" + port, "REGISTRY_STORAGE_S3_FORCEPATHSTYLE", "true",
+                "REGISTRY_STORAGE_S3_ACCESSKEY", S3_ACCESS_KEY, "REGISTRY_STORAGE_S3_SECRETKEY", S3_SECRET_KEY,
+                "REGISTRY_STORAGE_S3_ROOTDIRECTORY", "/berth");
     }
 
     /** Starts the process and times it to the first successful GET /v2/. */
     static void launch(Server s, ProcessBuilder pb) throws Exception {
         long t0 = System.nanoTime();
         s.process = pb.start();
+        STARTED.add(s);
         long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!s.process.isAlive()) {
