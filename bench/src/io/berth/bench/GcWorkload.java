@@ -343,6 +343,8 @@ final class GcWorkload {
         return r;
     }
 
+    private static final Pattern NOT_RUNNING = Pattern.compile("\"running\"\\s*:\\s*false");
+
     /** Polls GET /api/v1/gc until no collection runs (bounded: 30 minutes); the last status document. */
     private String awaitCollection() throws Exception {
         long limit = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
@@ -350,7 +352,7 @@ final class GcWorkload {
             while (System.nanoTime() < limit) {
                 expect(c.exchange(Conn.request("GET", "/api/v1/gc", berth, -1), null, false, true), 200, "GET /api/v1/gc");
                 String status = new String(c.body, StandardCharsets.UTF_8);
-                if (status.matches("(?s).*\"running\"\\s*:\\s*false.*")) {
+                if (NOT_RUNNING.matcher(status).find()) {
                     return status;
                 }
                 Thread.sleep(100);
