@@ -13,12 +13,16 @@ import java.util.List;
 
 /** {@link RepositoryBrowser} in SQL: every listing one statement, with keyset pagination. */
 final class JdbcRepositoryBrowser implements RepositoryBrowser {
-    /** What a tag's manifest references, summed in the same statement: its own blobs, and its children's for an index. */
+    /**
+     * What a tag's manifest references, summed in the same statement: its own blobs, and its children's for an index.
+     * The children are found first (IN, by the tag's manifest): as a join, SQLite read every blob reference of the
+     * repository for each tag listed (a page of a repository of 1,000 tags took 100 ms instead of 4).
+     */
     private static final String CONTENT_BYTES = "(SELECT COALESCE(SUM(b.size), 0) FROM manifest_references r JOIN blobs b ON b.digest = r.digest"
             + " WHERE r.repository = t.repository AND r.manifest_digest = t.digest AND r.kind = 'b')"
-            + " + (SELECT COALESCE(SUM(b.size), 0) FROM manifest_references c JOIN manifest_references r"
-            + " ON r.repository = c.repository AND r.manifest_digest = c.digest AND r.kind = 'b' JOIN blobs b ON b.digest = r.digest"
-            + " WHERE c.repository = t.repository AND c.manifest_digest = t.digest AND c.kind = 'm')";
+            + " + (SELECT COALESCE(SUM(b.size), 0) FROM manifest_references r JOIN blobs b ON b.digest = r.digest"
+            + " WHERE r.repository = t.repository AND r.kind = 'b' AND r.manifest_digest IN (SELECT c.digest FROM manifest_references c"
+            + " WHERE c.repository = t.repository AND c.manifest_digest = t.digest AND c.kind = 'm'))";
     private static final String TAG_COLUMNS = "t.name, t.digest, m.media_type, m.artifact_type, m.size, " + CONTENT_BYTES + ", t.updated_at";
 
     /**
