@@ -303,8 +303,9 @@ final class GcWorkload {
         String run = lastRun(awaitCollection());
         double gcSeconds = number(run, "durationMs") / 1000;
         double windowSeconds = (measured - started) / 1e9;
-        String coverage = String.format(Locale.ROOT, "the collection ran %.1f s of the %.1f s measured while it ran", Math.min(gcSeconds, windowSeconds),
-                windowSeconds);
+        String coverage = String.format(Locale.ROOT, "the collection (%.0f blobs swept; mark %.1f s, sweep and delete %.1f s, of %.1f s) ran %.1f s "
+                        + "of the %.1f s measured while it ran", number(run, "blobsSwept"), number(run, "markMs") / 1000, number(run, "sweepMs") / 1000,
+                gcSeconds, Math.min(gcSeconds, windowSeconds), windowSeconds);
         log("  " + coverage + "; throughput without a collection again");
         Run mgetAfter = manifestGets(cfg.duration);
         Run pushAfter = pushes();
