@@ -104,6 +104,8 @@ final class UiWorkload {
         figure("repo", count, "UI: repository page with " + tags + " tags, " + n + " repos (server time, p50)", page, pageText);
         figure("search.name", count, "UI: search by name fragment, " + n + " repos (server time, p50)", search, searchText);
         figure("search.digest", count, "UI: search by digest (an image in every repository), " + n + " repos (server time, p50)", search, searchText);
+        figure("dashboard", count, "UI: dashboard (its first repositories and the usage statistics), " + n + " repos (server time, p50)",
+                Double.NaN, "");
     }
 
     /** The server's time (its Server-Timing, p50 with the target, and p95), the loopback round trip, and the statements. */
@@ -179,6 +181,7 @@ final class UiWorkload {
             measure("repo", count, warm, "/r/" + BIG, "v00000");
             measure("search.name", count, warm, "/search?q=" + fragment, middle);
             measure("search.digest", count, warm, "/search?q=" + URLEncoder.encode(imageDigest, StandardCharsets.UTF_8), "ui/team");
+            measure("dashboard", count, warm, "/", "/r/" + BIG);
         }
     }
 
