@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  * {@code gcBlobs} blobs uploaded and never referenced. (a) One collection through the admin API,
  * {@code POST /api/v1/gc?wait=true}: the server's own figures (blobsSwept, durationMs, markMs) give blobs
  * deleted per minute and the mark phase; then every live image must still pull and every swept blob answer
- * 404. (b) Manifest GETs and small-blob pushes measured without a collection and again while one runs over
- * as many fresh unreferenced blobs; the figure is their ratio.
+ * 404, their data gone from the store. (b) Manifest GETs and small-blob pushes measured without a collection
+ * (before and after) and while one runs over as many fresh unreferenced blobs; the figure is their ratio. On
+ * S3 (S3Proxy, when bench/run resolved it), the set-up and (a) again, with sizes of their own.
  */
 final class GcWorkload {
     /** The grace period of the workload's Berth: the seeded garbage is older than it once seeding ends. */
@@ -50,6 +51,7 @@ final class GcWorkload {
     /** The live images' config and layer digests, image by image. */
     String[] configs;
     String[] layers;
+    /** Counts the sets of random content made, so that no two are alike. */
     int seeds = 1;
 
     GcWorkload(Config cfg, Report report, Path work) {
