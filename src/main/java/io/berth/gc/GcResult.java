@@ -9,8 +9,9 @@ import java.util.Map;
  * What one collection did, or (dry run) would do.
  *
  * @param markMs           how long the mark took: what the manifests reference, and which links nothing references
- * @param sweepMs          how long the sweep took: links removed, blobs tombstoned and their bytes deleted (dry run:
- *                         planning that)
+ * @param sweepMs          how long the sweep took: unreferenced links condemned, then removed, blobs tombstoned and
+ *                         their bytes deleted (dry run: planning that); the condemn delay and the orphan scan between
+ *                         them are in neither figure
  * @param marked           distinct blobs the stored manifests reference (kept)
  * @param manifestsDeleted manifests the policies deleted (untagged, dangling referrers, evicted from the cache)
  * @param linksRemoved     blob links no manifest of their repository references, unseen for the grace period
