@@ -1,5 +1,6 @@
 package io.berth.admin;
 
+import io.berth.oci.Names;
 import io.berth.gc.GcResult;
 import io.berth.lifecycle.RetentionPlan.Item;
 import io.berth.lifecycle.RetentionReport;
@@ -41,7 +42,7 @@ public final class LifecycleEvents {
             byNamespace.put(report.plan().namespace(), new ArrayList<>());
         }
         for (RetentionReport.Result r : report.results()) {
-            byNamespace.computeIfAbsent(namespaceOf(r.item().repository()), k -> new ArrayList<>()).add(r);
+            byNamespace.computeIfAbsent(Names.namespaceOf(r.item().repository()), k -> new ArrayList<>()).add(r);
         }
         byNamespace.forEach((namespace, results) -> webhooks.publish(WebhookEvent.of(EventKind.RETENTION_RUN, namespace,
                 retentionFields(results, requestedBy))));
@@ -82,7 +83,7 @@ public final class LifecycleEvents {
         Map<String, List<GcResult.Item>> listed = new TreeMap<>();
         for (GcResult.Item i : result.items()) {
             if (i.repository() != null) {
-                List<GcResult.Item> mine = listed.computeIfAbsent(namespaceOf(i.repository()), k -> new ArrayList<>());
+                List<GcResult.Item> mine = listed.computeIfAbsent(Names.namespaceOf(i.repository()), k -> new ArrayList<>());
                 if (mine.size() < MAX_LISTED) {
                     mine.add(i);
                 }
@@ -123,9 +124,4 @@ public final class LifecycleEvents {
         return fields;
     }
 
-    /** A repository's namespace: its first path segment, as everywhere else. */
-    private static String namespaceOf(String repository) {
-        int slash = repository.indexOf('/');
-        return slash < 0 ? repository : repository.substring(0, slash);
-    }
 }

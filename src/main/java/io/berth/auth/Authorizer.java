@@ -1,5 +1,6 @@
 package io.berth.auth;
 
+import io.berth.oci.Names;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
@@ -58,14 +59,10 @@ final class Authorizer {
         return users.get(name);
     }
 
-    public static String namespaceOf(String repository) {
-        int slash = repository.indexOf('/');
-        return slash < 0 ? repository : repository.substring(0, slash);
-    }
 
     /** Every action the principal may take on the repository. */
     public Set<Action> allowed(Principal p, String repository) {
-        return allowedInNamespace(p, namespaceOf(repository));
+        return allowedInNamespace(p, Names.namespaceOf(repository));
     }
 
     public Set<Action> allowedInNamespace(Principal p, String ns) {
@@ -136,7 +133,7 @@ final class Authorizer {
         if (caller.principal() instanceof Principal.Anonymous && !"anonymous".equals(t.kind())) {
             return Set.of();
         }
-        Long deleted = deletedNamespaces.getIfPresent(namespaceOf(repository));
+        Long deleted = deletedNamespaces.getIfPresent(Names.namespaceOf(repository));
         // Issue times are whole seconds: a token of the deleting second counts as older (refused, never leaked).
         if (deleted != null && t.issuedAt() <= deleted) {
             return Set.of();
@@ -175,7 +172,7 @@ final class Authorizer {
 
     /** Creates the repository's namespace on first push (private, the pusher owner). */
     public void ensureNamespace(Principal p, String repository) {
-        String ns = namespaceOf(repository);
+        String ns = Names.namespaceOf(repository);
         // An open mirror refuses every push; a row made for one would turn the namespace private.
         if (publicPulls || namespaces.get(ns).isPresent()) {
             return;

@@ -165,7 +165,7 @@ public final class RepositoryAdmin {
     }
 
     private RepositoryView view(AccessStore.RepositoryInfo r) {
-        return new RepositoryView(r.name(), Authorizer.namespaceOf(r.name()), r.description(), r.tags(), r.manifests(), r.sizeBytes(),
+        return new RepositoryView(r.name(), Names.namespaceOf(r.name()), r.description(), r.tags(), r.manifests(), r.sizeBytes(),
                 r.created(), registry.upstreamOf(r.name()).orElse(null));
     }
 }

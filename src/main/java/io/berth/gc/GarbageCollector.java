@@ -4,6 +4,7 @@ import io.berth.metadata.GcStore;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.MetadataStore.Link;
 import io.berth.oci.Digest;
+import io.berth.oci.Names;
 import io.berth.registry.BlobLayout;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StorageException;
@@ -265,7 +266,7 @@ public final class GarbageCollector implements AutoCloseable {
         long blobs;
         long orphans;
         long bytesFreed;
-        /** Milliseconds of the mark (what is referenced, which links are not, condemning them) and of the sweep. */
+        /** Milliseconds of the mark (what is referenced, which links are not) and of the sweep (condemning those links first). */
         long markMs;
         long sweepMs;
         final List<String> errors = new ArrayList<>();
@@ -287,9 +288,7 @@ public final class GarbageCollector implements AutoCloseable {
 
         void item(GcResult.Kind kind, String repository, String name, long size) {
             if (repository != null) {
-                int slash = repository.indexOf('/');
-                shares.merge(slash < 0 ? repository : repository.substring(0, slash), new GcResult.Share(0, 0, 0).plus(kind),
-                        (a, b) -> a.plus(kind));
+                shares.merge(Names.namespaceOf(repository), new GcResult.Share(0, 0, 0).plus(kind), (a, b) -> a.plus(kind));
             }
             if (items.size() < MAX_ITEMS) {
                 items.add(new GcResult.Item(kind, repository, name, size));

@@ -9,6 +9,7 @@ import org.eclipse.jetty.server.Request;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -106,6 +107,19 @@ final class AdminHttp {
             throw new IllegalArgumentException(field + " must be true or false");
         }
         return v.booleanValue();
+    }
+
+    /**
+     * Refuses a body with a field other than {@code allowed}: where a misspelt field would silently mean its default
+     * (a limit lifted, a dry run turned into a collection), it is an error. {@code takes} ends the message.
+     */
+    static void onlyFields(JsonNode n, Set<String> allowed, String takes) {
+        for (Iterator<String> names = n.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new IllegalArgumentException("unknown field " + name + ": " + takes);
+            }
+        }
     }
 
     /** Refuses every method but the endpoint's one. */

@@ -65,11 +65,7 @@ final class GcResource implements AdminHttp.Resource {
             return false;
         }
         JsonNode n = AdminHttp.parse(body);
-        for (Map.Entry<String, JsonNode> field : n.properties()) {
-            if (!field.getKey().equals("dryRun")) {
-                throw new IllegalArgumentException("unknown field " + field.getKey() + ": the body takes only dryRun (true or false)");
-            }
-        }
+        AdminHttp.onlyFields(n, java.util.Set.of("dryRun"), "the body takes only dryRun (true or false)");
         Boolean dryRun = AdminHttp.bool(n, "dryRun");
         return dryRun != null && dryRun;
     }

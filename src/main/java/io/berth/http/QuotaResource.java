@@ -5,7 +5,6 @@ import io.berth.admin.LifecycleAdmin;
 import io.berth.auth.Principal;
 import io.berth.stats.Quota;
 
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,12 +48,7 @@ final class QuotaResource implements AdminHttp.Resource {
 
     /** The whole quota: a field left out or null is no limit of that kind; any other field is refused (a typo would lift a limit). */
     static Quota parse(JsonNode body) {
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                throw new IllegalArgumentException("unknown field " + name + ": a quota has maxBytes, maxRepositories and maxTags");
-            }
-        }
+        AdminHttp.onlyFields(body, FIELDS, "a quota has maxBytes, maxRepositories and maxTags");
         return new Quota(limit(body, "maxBytes"), limit(body, "maxRepositories"), limit(body, "maxTags"));
     }
 

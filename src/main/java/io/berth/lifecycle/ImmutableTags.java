@@ -1,5 +1,6 @@
 package io.berth.lifecycle;
 
+import io.berth.oci.Names;
 import io.berth.oci.Digest;
 
 import java.util.List;
@@ -95,11 +96,6 @@ public final class ImmutableTags {
         return isExempt(tag) && tag.startsWith("sha256-") ? Optional.of(new Digest("sha256", tag.substring(7, 7 + 64))) : Optional.empty();
     }
 
-    /** The namespace of a repository: its first path segment. */
-    public static String namespaceOf(String repository) {
-        int slash = repository.indexOf('/');
-        return slash < 0 ? repository : repository.substring(0, slash);
-    }
 
     static String checkNamespace(String namespace) {
         if (!io.berth.oci.Names.isPathComponent(namespace)) {

@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.oci.Names;
 import io.berth.oci.Digest;
 
 import java.util.List;
@@ -12,11 +13,6 @@ import java.util.Set;
  */
 public interface RepositoryBrowser {
 
-    /** The namespace a repository is in: its first path segment (a one-segment name is its own namespace). */
-    static String namespaceOf(String repository) {
-        int slash = repository.indexOf('/');
-        return slash < 0 ? repository : repository.substring(0, slash);
-    }
 
     /** The namespaces a viewer may read: every one (admins, an open registry) or exactly these. */
     record Readable(boolean everything, Set<String> namespaces) {

@@ -1,5 +1,6 @@
 package io.berth.webhooks;
 
+import io.berth.oci.Names;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -117,7 +118,7 @@ final class Payloads {
             putIfPresent(request, "useragent", r.userAgent());
             fields.put("request", request);
         }
-        return new WebhookEvent(UUID.randomUUID().toString(), kind, namespaceOf(e.repository()), e.at(), fields);
+        return new WebhookEvent(UUID.randomUUID().toString(), kind, Names.namespaceOf(e.repository()), e.at(), fields);
     }
 
     /** Berth's webhook payload: {@code {"id", "kind", "timestamp", "namespace", ...fields}}. */
@@ -133,10 +134,6 @@ final class Payloads {
         return write(body);
     }
 
-    static String namespaceOf(String repository) {
-        int slash = repository.indexOf('/');
-        return slash < 0 ? repository : repository.substring(0, slash);
-    }
 
     private static void putIfPresent(ObjectNode node, String field, String value) {
         if (value != null && !value.isEmpty()) {

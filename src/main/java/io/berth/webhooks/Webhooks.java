@@ -178,7 +178,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
         if (!e.isManifest() || e.action() == RegistryEvent.Action.MOUNT) {
             return false;
         }
-        Set<String> kinds = subscriptions.get(Payloads.namespaceOf(e.repository()));
+        Set<String> kinds = subscriptions.get(Names.namespaceOf(e.repository()));
         return kinds != null && kinds.contains(switch (e.action()) {
             case PUSH -> EventKind.PUSH.wire();
             case PULL -> EventKind.PULL.wire();

@@ -1,5 +1,6 @@
 package io.berth.metadata.jdbc;
 
+import io.berth.oci.Names;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -75,7 +76,7 @@ final class JdbcLifecycleStore implements LifecycleStore {
 
     /** The namespace's pattern that covers the tag by its name, or null (exempt names are never covered). */
     static String patternFor(Connection c, String repository, String tag) throws SQLException {
-        return ImmutableTags.rule(patterns(c, ImmutableTags.namespaceOf(repository)), tag, false);
+        return ImmutableTags.rule(patterns(c, Names.namespaceOf(repository)), tag, false);
     }
 
     /** Where the tag points, with {@code lock} (a dialect's FOR UPDATE, or "") on its row. */
@@ -100,7 +101,7 @@ final class JdbcLifecycleStore implements LifecycleStore {
 
     /** Refuses the delete of a manifest (not a referrer) that an immutable tag points at. */
     static void refuseImmutableTags(Connection c, String repository, Digest manifest) throws SQLException {
-        List<String> patterns = patterns(c, ImmutableTags.namespaceOf(repository));
+        List<String> patterns = patterns(c, Names.namespaceOf(repository));
         if (patterns.isEmpty()) {
             return;
         }
@@ -117,7 +118,7 @@ final class JdbcLifecycleStore implements LifecycleStore {
      * deleting the repository would delete the tag.
      */
     static void refuseImmutableRepository(Connection c, String repository) throws SQLException {
-        List<String> patterns = patterns(c, ImmutableTags.namespaceOf(repository));
+        List<String> patterns = patterns(c, Names.namespaceOf(repository));
         if (patterns.isEmpty()) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.berth.metadata.jdbc;
 
+import io.berth.oci.Names;
 import static io.berth.metadata.jdbc.Sql.exists;
 import static io.berth.metadata.jdbc.Sql.list;
 import static io.berth.metadata.jdbc.Sql.one;
@@ -123,7 +124,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         long tagVersion = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
         int created = update(c,
                 "INSERT INTO repositories (name, namespace, created_at, tag_version) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                repository, RepositoryBrowser.namespaceOf(repository), now, tagVersion);
+                repository, Names.namespaceOf(repository), now, tagVersion);
         delta.add(repository, Counter.REPOSITORIES, created);
         if (db.dialect == Dialect.POSTGRESQL) {
             exists(c, "SELECT 1 FROM repositories WHERE name = ? FOR KEY SHARE", repository);
@@ -226,7 +227,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         long[] wouldAdd = new long[Counter.values().length];
         wouldAdd[Counter.REPOSITORIES.ordinal()] = exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository) ? 0 : 1;
         wouldAdd[Counter.BLOB_BYTES.ordinal()] = exists(c, "SELECT 1 FROM namespace_blobs WHERE namespace = ? AND digest = ?",
-                RepositoryBrowser.namespaceOf(repository), digest.toString()) ? 0 : size;
+                Names.namespaceOf(repository), digest.toString()) ? 0 : size;
         QuotaCheck.enforce(c, db.dialect, repository, wouldAdd);
     }
 
