@@ -40,6 +40,25 @@ final class AuthFixture {
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
     }
 
+    /** The cast of a namespace's rights tests: its owner, a reader, a user with no role there, and the owner's API token. */
+    record Team(Http owner, Http reader, Http outsider, Http robot) {
+    }
+
+    /**
+     * Users oscar (owner), rita (reader) and otto (no role) around a new private namespace {@code ns}, and oscar's
+     * API token "ci" with pull, push and delete there.
+     */
+    Team team(String ns) {
+        for (String u : new String[]{"oscar", "rita", "otto"}) {
+            user(u);
+        }
+        namespace(ns, false);
+        member(ns, "oscar", "owner");
+        member(ns, "rita", "reader");
+        return new Team(as("oscar", PASSWORD), as("rita", PASSWORD), as("otto", PASSWORD),
+                as("oscar+ci", apiToken("oscar", "ci", "[{\"namespace\":\"" + ns + "\",\"actions\":[\"pull\",\"push\",\"delete\"]}]")));
+    }
+
     /** Creates an API token as {@code owner}; returns the secret. */
     String apiToken(String owner, String name, String scopesJson) {
         Http as = as(owner, PASSWORD);

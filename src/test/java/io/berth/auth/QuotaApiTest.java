@@ -33,16 +33,11 @@ class QuotaApiTest {
     static void setUp() {
         server = TestServer.start(Map.of("BERTH_WEBHOOKS_ALLOWPRIVATE", "true", "BERTH_WEBHOOKS_BACKOFF", "100ms"));
         f = new AuthFixture(server);
-        for (String u : new String[]{"oscar", "rita", "otto"}) {
-            f.user(u);
-        }
-        f.namespace("team", false);
-        f.member("team", "oscar", "owner");
-        f.member("team", "rita", "reader");
-        owner = f.as("oscar", AuthFixture.PASSWORD);
-        reader = f.as("rita", AuthFixture.PASSWORD);
-        outsider = f.as("otto", AuthFixture.PASSWORD);
-        robot = f.as("oscar+ci", f.apiToken("oscar", "ci", "[{\"namespace\":\"team\",\"actions\":[\"pull\",\"push\",\"delete\"]}]"));
+        AuthFixture.Team team = f.team("team");
+        owner = team.owner();
+        reader = team.reader();
+        outsider = team.outsider();
+        robot = team.robot();
     }
 
     @AfterAll
